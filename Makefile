@@ -1,0 +1,69 @@
+# SalesGoals — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format worker beat bench messages compilemessages install checks e2e clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+compilemessages: $(STAMP)
+	@$(MANAGE) compilemessages --ignore=.venv -v0
+
+run: $(STAMP) compilemessages
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) seed_demo --if-empty
+	@echo ""
+	@echo "  SalesGoals is starting on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: salesgoals): admin, executive, manager, rep"
+	@echo ""
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A salesgoals worker -l info
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A salesgoals beat -l info
+
+checks: $(STAMP) compilemessages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run -v0
+	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-check-$$(date +%s)-a-long-random-production-secret-value-xyz \
+	  DJANGO_ALLOWED_HOSTS=salesgoals.example.com $(MANAGE) check --deploy --fail-level WARNING
+
+test: checks
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+e2e: $(STAMP) compilemessages
+	$(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(MANAGE) makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "# $$script"; $(PY) $$script; done
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,1 @@
+"""Tables of this app; it fills up as its capability is built."""

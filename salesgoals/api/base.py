@@ -1,0 +1,29 @@
+"""Shared pieces of the API: scope-aware permissions and export-friendly lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import permissions
+
+from salesgoals import scope
+
+
+class ScopedObjectPermission(permissions.IsAuthenticated):
+    """Reads need `scope.can_view`, writes need `scope.can_edit` (403 outside scope)."""
+
+    def has_object_permission(self, request, view, obj: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return scope.can_view(request.user, obj)
+        return scope.can_edit(request.user, obj)
+
+
+class ExportMixin:
+    """Exports (`?format=csv|xlsx`) contain every row in scope, not one page."""
+
+    def paginate_queryset(self, queryset):
+        if getattr(self.request, "accepted_renderer", None) is not None and (
+            self.request.accepted_renderer.format in ("csv", "xlsx")
+        ):
+            return None
+        return super().paginate_queryset(queryset)

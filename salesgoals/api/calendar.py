@@ -1,0 +1,5 @@
+"""fiscal-years/ and periods/."""
+
+
+def register(router) -> None:
+    pass

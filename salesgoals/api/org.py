@@ -1,0 +1,5 @@
+"""org-units/ and users/."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,14 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import auth, calendar, metrics, org
+
+router = DefaultRouter()
+org.register(router)
+calendar.register(router)
+metrics.register(router)
+
+urlpatterns = [
+    path("auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),
+    path("", include(router.urls)),
+]

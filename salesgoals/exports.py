@@ -1,0 +1,55 @@
+"""Tabular exports (CSV and XLSX) shared by pages and the API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}={v}" for k, v in value.items())
+    return "" if value is None else value
+
+
+def columns_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def to_csv(rows: Sequence[Mapping[str, Any]], columns: Iterable[str] | None = None) -> bytes:
+    columns = list(columns) if columns is not None else columns_of(rows)
+    buffer = io.StringIO()
+    # A BOM so that Excel opens UTF-8 (Chinese names) correctly.
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buffer.getvalue().encode("utf-8")
+
+
+def to_xlsx(
+    rows: Sequence[Mapping[str, Any]], columns: Iterable[str] | None = None, title: str = "export"
+) -> bytes:
+    columns = list(columns) if columns is not None else columns_of(rows)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "export")
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([_cell(row.get(c)) for c in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,120 @@
+"""People and the organisation tree."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep")
+    MANAGER = "manager", _("Sales manager")
+    EXECUTIVE = "executive", _("Executive")
+    ADMIN = "admin", _("Admin")
+
+
+class OrgUnit(MP_Node):
+    """A node of the organisation (company → region → team …, any depth).
+
+    Materialised path (django-treebeard): the subtree of a unit is one indexed
+    `path LIKE 'prefix%'` query, which is what rollups and scope checks need.
+    """
+
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        REGION = "region", _("Region")
+        DEPARTMENT = "department", _("Department")
+        TEAM = "team", _("Team")
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(_("code"), max_length=40, unique=True, null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.TEAM)
+    manager = models.ForeignKey(
+        "salesgoals.User",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_units",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    node_order_by = ["name"]
+    history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
+
+    class Meta:
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def parent_id(self) -> int | None:
+        parent = self.get_parent()
+        return parent.pk if parent else None
+
+    def subtree(self) -> models.QuerySet[OrgUnit]:
+        """This unit and everything below it, in one query."""
+        return OrgUnit.objects.filter(path__startswith=self.path)
+
+    @staticmethod
+    def subtree_q(paths: list[str], field: str = "path") -> Q:
+        q = Q(pk__in=[])
+        for path in paths:
+            q |= Q(**{f"{field}__startswith": path})
+        return q
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
+    display_name = models.CharField(_("display name"), max_length=120, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("home org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    leave_date = models.DateField(_("leave date"), null=True, blank=True)
+    zoho_user_id = models.CharField(_("Zoho CRM user id"), max_length=64, blank=True, db_index=True)
+    fxiaoke_user_id = models.CharField(
+        _("Fxiaoke user id"), max_length=64, blank=True, db_index=True
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    email_notifications = models.BooleanField(_("e-mail notifications"), default=True)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(leave_date__isnull=True)
+                | Q(hire_date__isnull=True)
+                | Q(leave_date__gte=models.F("hire_date")),
+                name="user_leave_after_hire",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    def is_employed_on(self, day: datetime.date) -> bool:
+        if self.hire_date and day < self.hire_date:
+            return False
+        return not (self.leave_date and day > self.leave_date)

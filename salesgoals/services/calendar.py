@@ -1,0 +1,3 @@
+"""Fiscal years, periods and working-day overrides."""
+
+__all__: list[str] = []

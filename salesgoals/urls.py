@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from salesgoals.views import calendar as calendar_views
+from salesgoals.views import home, org
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("areas/<slug:slug>/", home.area, name="area"),
+    path("notifications/", home.notification_list, name="notifications"),
+    path("notifications/read/", home.notification_mark_read, name="notifications-read"),
+    path("org/", include(org.urlpatterns)),
+    path("calendar/", include(calendar_views.urlpatterns)),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("salesgoals.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

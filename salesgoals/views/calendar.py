@@ -1,0 +1,3 @@
+"""Fiscal calendar pages."""
+
+urlpatterns: list = []

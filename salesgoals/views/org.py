@@ -1,0 +1,3 @@
+"""Org tree and people pages."""
+
+urlpatterns: list = []
