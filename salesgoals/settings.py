@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
 SALESGOALS = {
     "BASE_CURRENCY": env("BASE_CURRENCY", default="CNY"),
     "DEMO_PASSWORD": "salesgoals",
+    "ALLOW_DEMO_DATA": env.bool("ALLOW_DEMO_DATA", default=False),
 }
 
 # --- Security (production) ------------------------------------------------------------------

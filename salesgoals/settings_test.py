@@ -1,7 +1,7 @@
 """Test settings: the same settings, with a fast hasher and plain static storage."""
 
 from .settings import *  # noqa: F403
-from .settings import STORAGES
+from .settings import SALESGOALS, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
@@ -11,3 +11,4 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 5
 LANGUAGE_CODE = "en"
+SALESGOALS = {**SALESGOALS, "ALLOW_DEMO_DATA": True}
