@@ -63,7 +63,7 @@ messages: $(STAMP)
 	$(MANAGE) makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
 
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "# $$script"; $(PY) $$script; done
+	@for script in bench/[!_]*.py; do echo "# $$script"; $(PY) $$script; done
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
