@@ -26,9 +26,12 @@ def is_admin(user: User) -> bool:
 
 def managed_roots(user: User) -> list[str]:
     """Paths of the units whose subtree the user manages (their home unit for a manager)."""
-    paths = set(OrgUnit.objects.filter(manager=user).values_list("path", flat=True))
+    if not user.is_authenticated:
+        return []
+    mine = Q(manager=user)
     if user.role == Role.MANAGER and user.org_unit_id:
-        paths.add(user.org_unit.path)
+        mine |= Q(pk=user.org_unit_id)
+    paths = set(OrgUnit.objects.filter(mine).values_list("path", flat=True))
     # Drop paths already covered by a shorter one.
     return [p for p in sorted(paths) if not any(p != q and p.startswith(q) for q in paths)]
 
