@@ -1,4 +1,4 @@
-"""The fixed organisation used by the org tests.
+"""The fixed organisation used by the org tests (import `org_fixture`, request `org`).
 
 Acme (company; admin, executive)
 ├── North (region; manager M, home unit North)
@@ -78,6 +78,6 @@ def build_org() -> Org:
     )
 
 
-@pytest.fixture
-def org(db) -> Org:
+@pytest.fixture(name="org")
+def org_fixture(db: None) -> Org:
     return build_org()
