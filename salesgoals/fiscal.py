@@ -214,13 +214,33 @@ def _month_day(day: datetime.date) -> str:
     return formats.date_format(day, pgettext("short month and day, PHP date() format", "M j"))
 
 
+def display_span(start: datetime.date, end: datetime.date, *, with_year: bool = False) -> str:
+    """An inclusive date range in the active language, such as "Jan 26-31"."""
+    if with_year:
+        if start == end:
+            return formats.date_format(start, "DATE_FORMAT")
+        return (
+            f"{formats.date_format(start, 'DATE_FORMAT')} {EN_DASH} "
+            f"{formats.date_format(end, 'DATE_FORMAT')}"
+        )
+    if start == end:
+        return _month_day(start)
+    if start.month == end.month and start.year == end.year:
+        end_day = formats.date_format(end, pgettext("day of month, PHP date() format", "j"))
+        return f"{_month_day(start)}{EN_DASH}{end_day}"
+    return f"{_month_day(start)}{EN_DASH}{_month_day(end)}"
+
+
+def display_year_name(year: int, start_month: int) -> str:
+    """The fiscal year's name in the active language ("FY2026", "FY2026/27")."""
+    return gettext("FY%(year)s") % {"year": _year_name(year, start_month)}
+
+
 def display_label(
     kind: str, number: int, start: datetime.date, end: datetime.date, fiscal_year: FiscalYearLike
 ) -> str:
     """The label of a period in the active language (the stored label is language-neutral)."""
-    fy_name = gettext("FY%(year)s") % {
-        "year": _year_name(fiscal_year.year, fiscal_year.start_month)
-    }
+    fy_name = display_year_name(fiscal_year.year, fiscal_year.start_month)
     if kind == YEAR:
         return fy_name
     if kind == QUARTER:
@@ -233,11 +253,4 @@ def display_label(
         week = week_of_year(start, fiscal_year.start, fiscal_year.week_start)
     else:
         week = number
-    if start == end:
-        dates = _month_day(start)
-    elif start.month == end.month:
-        end_day = formats.date_format(end, pgettext("day of month, PHP date() format", "j"))
-        dates = f"{_month_day(start)}{EN_DASH}{end_day}"
-    else:
-        dates = f"{_month_day(start)}{EN_DASH}{_month_day(end)}"
-    return gettext("W%(week)02d · %(dates)s") % {"week": week, "dates": dates}
+    return gettext("W%(week)02d · %(dates)s") % {"week": week, "dates": display_span(start, end)}
