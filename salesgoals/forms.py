@@ -227,12 +227,6 @@ class UnitFilter(django_filters.ModelChoiceFilter):
     field_class = UnitChoiceField
 
 
-def _visible_units_for(request: Any) -> QuerySet[OrgUnit]:
-    if request is None:
-        return OrgUnit.objects.none()
-    return scope.visible_units(request.user)
-
-
 def _search_q(value: str, fields: list[str]) -> Q:
     q = Q()
     for field in fields:
@@ -276,8 +270,10 @@ class UserFilterSet(django_filters.FilterSet):
     role = django_filters.ChoiceFilter(
         choices=Role.choices, label=_("Role"), empty_label=_("All roles")
     )
+    # Any unit id is accepted: the list being filtered is already scoped, so a unit outside
+    # the scope simply matches nobody. Pages narrow the choices with `limit_units_to_scope`.
     org_unit = UnitFilter(
-        queryset=_visible_units_for,
+        queryset=OrgUnit.objects.all(),
         method="filter_org_unit",
         label=_("Unit (and the units below it)"),
         empty_label=_("All units"),
@@ -292,6 +288,9 @@ class UserFilterSet(django_filters.FilterSet):
     class Meta:
         model = User
         fields = ["search", "role", "org_unit", "subtree", "is_active"]
+
+    def limit_units_to_scope(self, user: User) -> None:
+        self.form.fields["org_unit"].queryset = scope.visible_units(user)
 
     @extend_schema_field(OpenApiTypes.INT)
     def filter_org_unit(self, queryset: QuerySet[User], name: str, value: OrgUnit) -> QuerySet:

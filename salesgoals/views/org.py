@@ -327,7 +327,9 @@ def people_filter(request: HttpRequest) -> UserFilterSet:
         .select_related("org_unit")
         .order_by("display_name", "username", "pk")
     )
-    return UserFilterSet(request.GET or None, queryset=queryset, request=request)
+    filterset = UserFilterSet(request.GET or None, queryset=queryset, request=request)
+    filterset.limit_units_to_scope(request.user)
+    return filterset
 
 
 @login_required
