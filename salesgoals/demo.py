@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from salesgoals import services
@@ -118,7 +119,6 @@ def _login(ctx: DemoContext, username: str, role: str, unit: OrgUnit, name: str)
         username=username,
         role=role,
         org_unit=unit,
-        password=settings.SALESGOALS["DEMO_PASSWORD"],
         email=f"{username}@demo.salesgoals.local",
         display_name=name,
         hire_date=datetime.date(ctx.today.year - 4, 3, 1),
@@ -172,6 +172,11 @@ def seed_core(ctx: DemoContext) -> None:
                 if leave:
                     services.user_update(user=rep, is_active=False)
                 ctx.reps.append(rep)
+
+    # One hash for every demo login: hashing is deliberately slow (PBKDF2).
+    User.objects.filter(pk__in=[u.pk for u in ctx.logins.values()]).update(
+        password=make_password(settings.SALESGOALS["DEMO_PASSWORD"])
+    )
 
     for year in range(ctx.today.year - 2, ctx.today.year + 2):
         existing = FiscalYear.objects.filter(year=year).first()

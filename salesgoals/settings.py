@@ -17,7 +17,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DATABASE_URL = env("DATABASE_URL", default="")
 REDIS_URL = env("REDIS_URL", default="")
-EMBEDDED = not DATABASE_URL and not REDIS_URL
+EMBEDDED = (not DATABASE_URL or DATABASE_URL.startswith("sqlite")) and not REDIS_URL
 
 DEBUG = env.bool("DJANGO_DEBUG", default=EMBEDDED)
 SECRET_KEY = env(

@@ -1,5 +1,10 @@
 """Test settings: the same settings, with a fast hasher and plain static storage."""
 
+import os
+
+# Tests never need a real secret, also when DATABASE_URL/REDIS_URL turn production defaults on.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
+
 from .settings import *  # noqa: F403
 from .settings import SALESGOALS, STORAGES
 
