@@ -21,14 +21,17 @@ install: $(STAMP)
 compilemessages: $(STAMP)
 	@$(MANAGE) compilemessages --ignore=.venv -v0
 
+# `make run` is for trying the product: debug mode (and demo data) unless DJANGO_DEBUG says otherwise.
+RUN_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
+
 run: $(STAMP) compilemessages
-	$(MANAGE) migrate --noinput -v0
-	$(MANAGE) seed_demo --if-empty
+	$(RUN_ENV) $(MANAGE) migrate --noinput -v0
+	$(RUN_ENV) $(MANAGE) seed_demo --if-empty
 	@echo ""
 	@echo "  SalesGoals is starting on http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password: salesgoals): admin, executive, manager, rep"
 	@echo ""
-	$(MANAGE) runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A salesgoals worker -l info
