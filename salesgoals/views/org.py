@@ -138,17 +138,12 @@ def org_tree(request: HttpRequest) -> HttpResponse:
 
 def _unit_context(request: HttpRequest, unit: OrgUnit, **bound: Any) -> dict[str, Any]:
     user = request.user
+    visible = scope.visible_units(user)
     context: dict[str, Any] = {
         "unit": unit,
-        "ancestors": list(
-            OrgUnit.objects.get_ancestors(unit).filter(
-                pk__in=scope.visible_units(user).values("pk")
-            )
-        ),
+        "ancestors": list(OrgUnit.objects.get_ancestors(unit).filter(pk__in=visible.values("pk"))),
         "children": list(
-            org_units_annotated(scope.visible_units(user)).filter(
-                path__startswith=unit.path, depth=unit.depth + 1
-            )
+            org_units_annotated(visible).filter(path__startswith=unit.path, depth=unit.depth + 1)
         ),
         "members": list(
             scope.visible_users(user).filter(org_unit=unit).order_by("display_name", "username")

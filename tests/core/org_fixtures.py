@@ -11,6 +11,7 @@ Acme (company; admin, executive)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,23 @@ def build_org() -> Org:
 @pytest.fixture(name="org")
 def org_fixture(db: None) -> Org:
     return build_org()
+
+
+def user_form_data(user: User, **overrides: Any) -> dict[str, Any]:
+    """What the edit form posts for this person, with some values changed."""
+    data = {
+        "display_name": user.display_name,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": user.role,
+        "org_unit": user.org_unit_id or "",
+        "hire_date": user.hire_date.isoformat() if user.hire_date else "",
+        "leave_date": user.leave_date.isoformat() if user.leave_date else "",
+        "zoho_user_id": user.zoho_user_id,
+        "fxiaoke_user_id": user.fxiaoke_user_id,
+    }
+    if user.is_active:
+        data["is_active"] = "on"
+    data.update(overrides)
+    return data

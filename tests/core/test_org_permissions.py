@@ -13,8 +13,6 @@ only admins write (org units and people are configuration).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -22,7 +20,7 @@ from rest_framework.test import APIClient
 
 from salesgoals import scope
 from salesgoals.models import OrgUnit, Role, User
-from tests.core.org_fixtures import Org, org_fixture  # noqa: F401
+from tests.core.org_fixtures import Org, org_fixture, user_form_data  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -49,25 +47,6 @@ def target_unit(org: Org, role: str, place: str) -> OrgUnit:
 
 def target_user(org: Org, role: str, place: str) -> User:
     return {"own": org.actor(role), "subtree": org.rep_b, "outside": org.rep_c}[place]
-
-
-def user_form_data(user: User, **overrides: Any) -> dict[str, Any]:
-    data = {
-        "display_name": user.display_name,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "role": user.role,
-        "org_unit": user.org_unit_id or "",
-        "hire_date": user.hire_date.isoformat() if user.hire_date else "",
-        "leave_date": user.leave_date.isoformat() if user.leave_date else "",
-        "zoho_user_id": user.zoho_user_id,
-        "fxiaoke_user_id": user.fxiaoke_user_id,
-    }
-    if user.is_active:
-        data["is_active"] = "on"
-    data.update(overrides)
-    return data
 
 
 # --- The scope module itself ---------------------------------------------------------------
