@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -118,16 +118,23 @@ def fiscal_year_generate(*, year: int) -> FiscalYear:
     _check_neighbours(year, start, end)
 
     region = settings.holiday_region or workdays.DEFAULT_REGION
-    fiscal_year = FiscalYear.objects.create(
-        year=year,
-        start=start,
-        end=end,
-        calendar_type=settings.calendar_type,
-        start_month=settings.fiscal_year_start_month,
-        week_start=settings.week_start,
-        holiday_region=region,
-        is_provisional=bool(workdays.provisional_years(start, end, region=region)),
-    )
+    try:
+        # A savepoint, so that losing a race to a concurrent request is a clean error.
+        with transaction.atomic():
+            fiscal_year = FiscalYear.objects.create(
+                year=year,
+                start=start,
+                end=end,
+                calendar_type=settings.calendar_type,
+                start_month=settings.fiscal_year_start_month,
+                week_start=settings.week_start,
+                holiday_region=region,
+                is_provisional=bool(workdays.provisional_years(start, end, region=region)),
+            )
+    except IntegrityError as error:
+        raise CalendarError(
+            {"year": [_("Fiscal year %(year)s already exists.") % {"year": year}]}
+        ) from error
     counts = workdays.working_days_in([(s.start, s.end) for s in specs], region=region)
     rows: list[Period] = []
     for spec, count in zip(specs, counts, strict=True):

@@ -205,3 +205,62 @@ def test_everyone_reads_calendar_days(rep) -> None:
     body = rep.get(DAYS).json()
     assert body["count"] == 1
     assert body["results"][0]["date"] == "2025-06-13"
+
+
+# --- the services behind the endpoints ------------------------------------------------------
+
+
+def test_generation_refuses_overlaps_and_gaps(fy2025) -> None:
+    services.company_calendar_update(fiscal_year_start_month=7)
+    with pytest.raises(services.CalendarError) as error:
+        services.fiscal_year_generate(year=2024)  # Jul 2024 - Jun 2025 overlaps FY2025
+    assert "overlap" in error.value.message_dict["year"][0]
+
+    services.company_calendar_update(fiscal_year_start_month=1, calendar_type="445")
+    with pytest.raises(services.CalendarError) as error:
+        # Starts on Monday 29 Dec 2025, overlapping FY2025's last days.
+        services.fiscal_year_generate(year=2026)
+    assert "overlap" in error.value.message_dict["year"][0]
+    with pytest.raises(services.CalendarError) as error:
+        # Ends on Sunday 29 Dec 2024, leaving 30-31 Dec 2024 uncovered before FY2025.
+        services.fiscal_year_generate(year=2024)
+    assert "would end on" in error.value.message_dict["year"][0]
+    assert FiscalYear.objects.count() == 1
+
+
+def test_week_based_generation_copies_the_settings_in() -> None:
+    services.company_calendar_update(
+        fiscal_year_start_month=4, week_start=6, calendar_type="445", holiday_region="cn"
+    )
+    fiscal_year = services.fiscal_year_generate(year=2026)
+    assert (fiscal_year.start, fiscal_year.end) == (
+        datetime.date(2026, 3, 29),
+        datetime.date(2027, 4, 3),
+    )
+    assert (fiscal_year.calendar_type, fiscal_year.start_month, fiscal_year.week_start) == (
+        "445",
+        4,
+        6,
+    )
+    assert fiscal_year.holiday_region == "CN"
+    assert fiscal_year.is_provisional  # January to April 2027 is not published yet
+    assert fiscal_year.periods.filter(kind="week").count() == 53
+    last_month = fiscal_year.periods.get(kind="month", number=12)
+    assert last_month.children.count() == 6
+    # Later settings changes do not touch it.
+    services.company_calendar_update(calendar_type="gregorian")
+    fiscal_year.refresh_from_db()
+    assert fiscal_year.calendar_type == "445"
+
+
+def test_settings_update_validates_every_field() -> None:
+    with pytest.raises(services.CalendarError) as error:
+        services.company_calendar_update(
+            fiscal_year_start_month=0, week_start=7, calendar_type="13x4", holiday_region="XX"
+        )
+    assert set(error.value.message_dict) == {
+        "fiscal_year_start_month",
+        "week_start",
+        "calendar_type",
+        "holiday_region",
+    }
