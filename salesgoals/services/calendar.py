@@ -33,6 +33,10 @@ def _date(day: datetime.date) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
+def _name(fiscal_year: FiscalYear) -> str:
+    return fiscal.display_year_name(fiscal_year.year, fiscal_year.start_month)
+
+
 def _check_neighbours(year: int, start: datetime.date, end: datetime.date) -> None:
     overlapping = FiscalYear.objects.filter(start__lte=end, end__gte=start).order_by("year").first()
     if overlapping is not None:
@@ -47,7 +51,7 @@ def _check_neighbours(year: int, start: datetime.date, end: datetime.date) -> No
                         "year": year,
                         "start": _date(start),
                         "end": _date(end),
-                        "other": overlapping.label,
+                        "other": _name(overlapping),
                         "other_start": _date(overlapping.start),
                         "other_end": _date(overlapping.end),
                     }
@@ -68,7 +72,7 @@ def _check_neighbours(year: int, start: datetime.date, end: datetime.date) -> No
                     % {
                         "year": year,
                         "start": _date(start),
-                        "other": previous.label,
+                        "other": _name(previous),
                         "other_end": _date(previous.end),
                         "days": (start - previous.end).days - 1,
                         "wanted": _date(previous.end + _ONE_DAY),
@@ -90,7 +94,7 @@ def _check_neighbours(year: int, start: datetime.date, end: datetime.date) -> No
                     % {
                         "year": year,
                         "end": _date(end),
-                        "other": following.label,
+                        "other": _name(following),
                         "other_start": _date(following.start),
                         "days": (following.start - end).days - 1,
                         "wanted": _date(following.start - _ONE_DAY),
