@@ -223,7 +223,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _UserWriteFields(serializers.Serializer):
+class UserUpdateSerializer(serializers.Serializer):
     display_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -239,7 +239,7 @@ class _UserWriteFields(serializers.Serializer):
     fxiaoke_user_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
-class UserCreateSerializer(_UserWriteFields):
+class UserCreateSerializer(UserUpdateSerializer):
     username = serializers.CharField(max_length=150, validators=[User.username_validator])
     password = serializers.CharField(
         write_only=True,
@@ -283,7 +283,7 @@ class UserCreateSerializer(_UserWriteFields):
     ),
     partial_update=extend_schema(
         summary="Change role, unit, dates, CRM ids, active (admins)",
-        request=_UserWriteFields,
+        request=UserUpdateSerializer,
         responses={200: UserSerializer},
     ),
 )
@@ -324,10 +324,10 @@ class UserViewSet(
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
-        data = _UserWriteFields(data=request.data, partial=True)
+        data = UserUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         try:
-            user = services.user_update(user=user, **data.validated_data)
+            user = services.user_update(user=user, by=request.user, **data.validated_data)
         except DjangoValidationError as error:
             raise _bad_request(error) from error
         return Response(self._fresh(user))

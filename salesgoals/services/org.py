@@ -358,13 +358,21 @@ def _managed_unit_names(user: User) -> str:
 
 
 @transaction.atomic
-def user_update(*, user: User, **changes: Any) -> User:
-    """Change a person's role, unit, dates, CRM ids … (only `USER_EDITABLE_FIELDS`)."""
+def user_update(*, user: User, by: User | None = None, **changes: Any) -> User:
+    """Change a person's role, unit, dates, CRM ids … (only `USER_EDITABLE_FIELDS`).
+
+    `by` is the admin making the change: nobody can lock themselves out.
+    """
     unknown = set(changes) - USER_EDITABLE_FIELDS
     if unknown:
         raise OrgError({"detail": [_("Unknown fields: %s") % ", ".join(sorted(unknown))]})
     role = changes.get("role", user.role)
     _check_role(role)
+    if by is not None and by.pk == user.pk:
+        if user.role == Role.ADMIN and role != Role.ADMIN:
+            raise OrgError({"role": [_("You cannot take away your own admin role.")]})
+        if changes.get("is_active") is False:
+            raise OrgError({"is_active": [_("You cannot deactivate your own account.")]})
     _check_home_unit(role, changes.get("org_unit", user.org_unit))
     new_unit = changes.get("org_unit")
     if new_unit is not None and new_unit.pk != user.org_unit_id and not new_unit.is_active:

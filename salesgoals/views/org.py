@@ -384,7 +384,7 @@ def user_update(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             # The form has already written its values onto `person`; the service compares
             # against the stored row (e.g. "was a manager"), so it gets a fresh copy.
-            services.user_update(user=User.objects.get(pk=pk), **form.changes())
+            services.user_update(user=User.objects.get(pk=pk), by=request.user, **form.changes())
         except ValidationError as error:
             apply_service_error(form, error)
         else:

@@ -404,3 +404,9 @@ def test_xlsx_export_of_units(as_admin: APIClient, org: Org) -> None:
     header = values[0]
     names = sorted(row[header.index("name")] for row in values[1:])
     assert names == ["Team A", "Team B", "Team C"]
+
+
+def test_admin_cannot_demote_themselves(as_admin: APIClient, org: Org) -> None:
+    response = as_admin.patch(f"{USERS}{org.admin.pk}/", {"role": "executive"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"role": ["You cannot take away your own admin role."]}

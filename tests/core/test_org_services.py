@@ -327,3 +327,16 @@ def test_user_move_and_inactive_units(org: Org) -> None:
     with pytest.raises(OrgError):
         services.user_update(user=org.rep, org_unit=fresh(closed))
     assert User.objects.get(pk=org.rep.pk).org_unit_id == org.team_b.pk
+
+
+def test_an_admin_cannot_lock_themselves_out(org: Org) -> None:
+    with pytest.raises(OrgError) as excinfo:
+        services.user_update(user=org.admin, by=org.admin, role=Role.EXECUTIVE)
+    assert "role" in errors_of(excinfo)
+    with pytest.raises(OrgError) as excinfo:
+        services.user_update(user=org.admin, by=org.admin, is_active=False)
+    assert "is_active" in errors_of(excinfo)
+    assert User.objects.get(pk=org.admin.pk).role == Role.ADMIN
+    other_admin = UserFactory(role=Role.ADMIN)
+    services.user_update(user=org.admin, by=other_admin, role=Role.EXECUTIVE)
+    assert User.objects.get(pk=org.admin.pk).role == Role.EXECUTIVE
