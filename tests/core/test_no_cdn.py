@@ -107,7 +107,7 @@ def test_the_scanner_finds_cdn_references() -> None:
     assert external_assets('<img srcset="//img.example.com/a.png 2x">', ".html")
     # Hyperlinks are not assets; local and data: URLs are fine.
     assert not external_assets('<a href="https://www.zoho.com/crm/">Zoho</a>', ".html")
-    assert not external_assets('<script src="{% static \'vendor/htmx/htmx.min.js\' %}">', ".html")
+    assert not external_assets("<script src=\"{% static 'vendor/htmx/htmx.min.js' %}\">", ".html")
     assert not external_assets("a{background:url(data:image/svg+xml;base64,AAA)}", ".css")
     assert not external_assets('t.href="https://plotly.com/"', ".js")
 
