@@ -98,8 +98,10 @@ def _calendar(region: str, years: Iterable[int] = (), language: str | None = Non
     return holidays.country_holidays(country, subdiv=subdiv, years=list(years), language=language)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def is_supported_region(region: str) -> bool:
+    if not region:
+        return False
     try:
         _calendar(region)
     except NotImplementedError:
@@ -110,10 +112,15 @@ def is_supported_region(region: str) -> bool:
 @functools.cache
 def region_choices() -> list[tuple[str, str]]:
     """(code, "CN · China") for every country the holidays package knows, by code."""
+    registry = getattr(getattr(holidays, "registry", None), "COUNTRIES", None) or {}
+    names = {entry[1]: entry[0] for entry in registry.values()}
     choices = []
-    for class_name, code, *_rest in holidays.registry.COUNTRIES.values():
+    for code in holidays.list_supported_countries():
+        if len(code) != 2:  # the package also lists three-letter aliases
+            continue
+        class_name = names.get(code, "")
         name = "".join(f" {c}" if c.isupper() and i else c for i, c in enumerate(class_name))
-        choices.append((code, f"{code} · {name}"))
+        choices.append((code, f"{code} · {name}" if name else code))
     return sorted(choices)
 
 

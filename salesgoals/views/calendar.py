@@ -79,7 +79,12 @@ class CalendarSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["holiday_region"].choices = workdays.region_choices()
+        choices = workdays.region_choices()
+        current = str(self.data.get("holiday_region") or self.initial.get("holiday_region") or "")
+        # A subdivision such as "US-CA" is valid too, though not offered in the list.
+        if current not in dict(choices) and workdays.is_supported_region(current):
+            choices = [(current, current), *choices]
+        self.fields["holiday_region"].choices = choices
 
 
 def _apply_error(form: forms.Form, error: services.CalendarError, default_field: str) -> None:
