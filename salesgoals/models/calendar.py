@@ -113,9 +113,9 @@ class FiscalYear(models.Model):
 
     @property
     def label(self) -> str:
-        if self.start_month == 1 and self.calendar_type == CalendarType.GREGORIAN:
-            return f"FY{self.year}"
-        return f"FY{self.year}/{(self.year + 1) % 100:02d}"
+        from salesgoals.fiscal import fiscal_year_label
+
+        return fiscal_year_label(self.year, self.start_month)
 
     def contains(self, day: datetime.date) -> bool:
         return self.start <= day <= self.end

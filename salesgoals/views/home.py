@@ -16,21 +16,20 @@ from salesgoals.models import FiscalYear, Metric, OrgUnit, Role
 from salesgoals.navigation import area_by_slug, areas_for
 
 
-def _pace_of_time(period) -> dict | None:
-    """Working days elapsed and left in a period, as of today: facts, not estimates."""
-    if period is None:
-        return None
+def _time_progress(periods: list) -> list[dict]:
+    """Working days elapsed and left in each period, as of today: facts, not estimates."""
+    if not periods:
+        return []
     today = timezone.localdate()
-    elapsed = workdays.working_days_between(period.start, today)
-    left = workdays.working_days_between(today + datetime.timedelta(days=1), period.end)
-    total = elapsed + left
-    return {
-        "period": period,
-        "elapsed": elapsed,
-        "left": left,
-        "total": total,
-        "percent": round(100 * elapsed / total) if total else 0,
-    }
+    spans = []
+    for period in periods:
+        spans += [(period.start, today), (today + datetime.timedelta(days=1), period.end)]
+    counts = workdays.working_days_in(spans, region=periods[0].fiscal_year.holiday_region)
+    rows = []
+    for index, period in enumerate(periods):
+        elapsed, left = counts[2 * index], counts[2 * index + 1]
+        rows.append({"period": period, "elapsed": elapsed, "left": left, "total": elapsed + left})
+    return rows
 
 
 @login_required
@@ -42,9 +41,9 @@ def home(request: HttpRequest) -> HttpResponse:
     people = scope.visible_users(user)
     context = {
         "today": today,
-        "time_progress": [
-            _pace_of_time(current.get(kind)) for kind in ("week", "month", "quarter", "year")
-        ],
+        "time_progress": _time_progress(
+            [current[kind] for kind in ("week", "month", "quarter", "year") if kind in current]
+        ),
         "areas": [a for a in areas_for(user.role, superuser=user.is_superuser)],
         "unit_count": units.count(),
         "rep_count": people.filter(role=Role.REP, is_active=True).count(),

@@ -57,3 +57,21 @@ def test_home_query_count_does_not_grow_with_people(client, django_assert_max_nu
     client.force_login(UserFactory(role=Role.ADMIN, org_unit=team))
     with django_assert_max_num_queries(20):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_home_shows_working_days_of_the_current_periods(client, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    from salesgoals import services
+    from salesgoals.models import Period
+
+    today = timezone.localdate()
+    services.fiscal_year_generate(year=today.year)
+    client.force_login(UserFactory(role=Role.REP))
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("home"))
+    rows = {row["period"].kind: row for row in response.context["time_progress"]}
+    assert set(rows) == {"week", "month", "quarter", "year"}
+    year = Period.objects.get(kind="year", fiscal_year__year=today.year)
+    assert rows["year"]["total"] == year.working_days
+    assert rows["year"]["elapsed"] + rows["year"]["left"] == year.working_days
