@@ -11,7 +11,7 @@ from salesgoals.models import OrgUnit, Role, User
 
 
 def company() -> OrgUnit:
-    root = OrgUnit.get_root_nodes().first()
+    root = OrgUnit.objects.get_root_nodes().first()
     return root or services.org_unit_create(name="Acme", parent=None, kind=OrgUnit.Kind.COMPANY)
 
 
