@@ -106,7 +106,11 @@ class OrgUnitEditForm(forms.Form):
 
 
 class OrgUnitMoveForm(forms.Form):
-    parent = UnitChoiceField(label=_("New parent unit"), queryset=OrgUnit.objects.none())
+    parent = UnitChoiceField(
+        label=_("New parent unit"),
+        queryset=OrgUnit.objects.none(),
+        empty_label=_("— choose a unit —"),
+    )
 
     def __init__(self, *args: Any, unit: OrgUnit, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "move")
@@ -130,8 +134,12 @@ class OrgUnitManagerForm(forms.Form):
 
 
 class MemberMoveForm(forms.Form):
-    person = PersonChoiceField(label=_("Person"), queryset=User.objects.none())
-    org_unit = UnitChoiceField(label=_("Move to unit"), queryset=OrgUnit.objects.none())
+    person = PersonChoiceField(
+        label=_("Person"), queryset=User.objects.none(), empty_label=_("— choose a person —")
+    )
+    org_unit = UnitChoiceField(
+        label=_("Move to unit"), queryset=OrgUnit.objects.none(), empty_label=_("— choose a unit —")
+    )
 
     def __init__(self, *args: Any, unit: OrgUnit, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "member")
@@ -149,7 +157,10 @@ class UserForm(forms.ModelForm):
     """Edit a person. Saving goes through `services.user_update`, not `form.save()`."""
 
     org_unit = UnitChoiceField(
-        label=_("Home unit"), queryset=OrgUnit.objects.none(), required=False
+        label=_("Home unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=_("— no unit —"),
     )
 
     class Meta:
@@ -197,6 +208,8 @@ class UserCreateForm(UserForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to create an account that cannot log in yet."),
     )
+
+    field_order = ["username", "password"]
 
     class Meta(UserForm.Meta):
         fields = ["username", *UserForm.Meta.fields]

@@ -65,7 +65,7 @@ def test_tree_nests_units_and_lists_people(client: Client, org: Org) -> None:
     assert "Rep B" not in team_a
     assert "manager: Manager North" in north
     tree = section(html, "org-tree")
-    tree = tree[: tree.index("</nav>")]
+    tree = tree[: tree.index("</main>")]
     assert len(re.findall(r"<li\b", tree)) == tree.count("</li>")
     assert len(re.findall(r"<ul\b", tree)) == tree.count("</ul>")
     assert tree.count("<details") == tree.count("</details>")
