@@ -112,8 +112,11 @@ def worker(redis_url, django_db_setup, tmp_path_factory):
     database_url = _database_url()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "salesgoals.settings_test",
+        # The production settings module, as `celery -A salesgoals worker` runs in production;
+        # only the services, the secret and an in-memory mailbox come from the test.
+        "DJANGO_SETTINGS_MODULE": "salesgoals.settings",
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or "celery-worker-test-" * 4,
+        "EMAIL_URL": "memorymail://",
         "REDIS_URL": redis_url,
         "CELERY_BROKER_URL": redis_url,
         "CELERY_RESULT_BACKEND": redis_url,
@@ -155,9 +158,22 @@ def broker_app(redis_url):
 
     keys = ("task_always_eager", "broker_url", "result_backend")
     saved = {key: app.conf[key] for key in keys}
-    app.conf.update(task_always_eager=False, broker_url=redis_url, result_backend=redis_url)
+    wanted = {"task_always_eager": False, "broker_url": redis_url, "result_backend": redis_url}
+    moved = any(saved[key] != wanted[key] for key in ("broker_url", "result_backend"))
+    app.conf.update(wanted)
+    if moved:  # the test settings use another broker: drop connections made for the old one
+        _forget_connections(app)
     yield app
     app.conf.update(saved)
+    if moved:
+        _forget_connections(app)
+
+
+def _forget_connections(app) -> None:
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 def test_worker_answers_ping_through_redis(broker_app, worker) -> None:
