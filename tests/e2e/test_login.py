@@ -69,6 +69,8 @@ def test_switching_to_chinese_changes_the_interface(
     chinese_text = page.locator("body").inner_text()
     assert chinese_text != english_text
     assert len(CJK.findall(chinese_text)) > len(CJK.findall(english_text))
+    # The role comes from our catalogue, in the glossary's words (see tests/core/test_i18n.py)
+    expect(page.get_by_test_id("home-role")).to_contain_text("销售代表")
     # "Log out" is translated by our catalogue, or else by Django admin's ("注销").
     chinese_logout = page.get_by_test_id("logout").text_content().strip()
     assert chinese_logout != english_logout
