@@ -340,3 +340,12 @@ def test_an_admin_cannot_lock_themselves_out(org: Org) -> None:
     other_admin = UserFactory(role=Role.ADMIN)
     services.user_update(user=org.admin, by=other_admin, role=Role.EXECUTIVE)
     assert User.objects.get(pk=org.admin.pk).role == Role.EXECUTIVE
+
+
+def test_history_of_former_members_does_not_block_deleting_a_unit(org: Org) -> None:
+    team = services.org_unit_create(name="Short-lived", parent=org.south)
+    person = services.user_create(username="mover", org_unit=team)
+    services.user_move(user=person, org_unit=org.team_c)
+    services.org_unit_delete(unit=team)
+    assert not OrgUnit.objects.filter(pk=team.pk).exists()
+    assert User.objects.get(pk=person.pk).org_unit_id == org.team_c.pk
