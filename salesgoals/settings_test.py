@@ -17,3 +17,15 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_FAILURE_LIMIT = 5
 LANGUAGE_CODE = "en"
 SALESGOALS = {**SALESGOALS, "ALLOW_DEMO_DATA": True}
+
+# The live server of the browser tests speaks plain HTTP on 127.0.0.1.
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SESSION_COOKIE_NAME = "sessionid"
+CSRF_COOKIE_NAME = "csrftoken"
+
+# Tasks run in-process in tests; tests/core/test_celery_worker.py sends through Redis to a
+# real worker explicitly.
+CELERY_TASK_ALWAYS_EAGER = True
