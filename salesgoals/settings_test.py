@@ -6,7 +6,7 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0123456789")
 
 from .settings import *  # noqa: F403
-from .settings import SALESGOALS, STORAGES
+from .settings import CACHES, REDIS_URL, SALESGOALS, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
@@ -29,3 +29,16 @@ CSRF_COOKIE_NAME = "csrftoken"
 # Tasks run in-process in tests; tests/core/test_celery_worker.py sends through Redis to a
 # real worker explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
+
+if REDIS_URL:
+    # Tests clear the cache before each test: keep it in its own Redis database, away from
+    # the Celery broker and any developer data.
+    from urllib.parse import urlsplit, urlunsplit
+
+    CACHES = {
+        "default": {
+            **CACHES["default"],
+            "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),
+            "KEY_PREFIX": "salesgoals-test",
+        }
+    }
