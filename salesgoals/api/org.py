@@ -53,10 +53,17 @@ def org_units_annotated(queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
     parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - OrgUnit.steplen)
     parents = OrgUnit.objects.order_by().filter(path=parent_path).values("pk")[:1]
     members = User.objects.filter(org_unit=OuterRef("pk"), is_active=True)
-    return queryset.select_related("manager").annotate(
-        parent_pk=Subquery(parents, output_field=IntegerField()),
-        member_count=_count_of(members),
-        rep_count=_count_of(members.filter(role=Role.REP)),
+    # Only what the API and pages show: SQLite parses every datetime column it returns.
+    fields = ["path", "depth", "numchild", "name", "code", "kind", "is_active"]
+    manager = ["manager__username", "manager__display_name", "manager__first_name"]
+    return (
+        queryset.select_related("manager")
+        .only(*fields, *manager, "manager__last_name")
+        .annotate(
+            parent_pk=Subquery(parents, output_field=IntegerField()),
+            member_count=_count_of(members),
+            rep_count=_count_of(members.filter(role=Role.REP)),
+        )
     )
 
 

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -41,6 +42,7 @@ from salesgoals.forms import (
 from salesgoals.models import OrgUnit, User
 
 PEOPLE_PER_PAGE = 50
+INLINE_PEOPLE_LIMIT = 300
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -81,14 +83,24 @@ class TreeRow:
     level: int
     people: list[User] = field(default_factory=list)
     children: list[TreeRow] = field(default_factory=list)
-    closes: range = range(0)
+    closes: str = ""
+    url: str = ""
+    summary: str = ""
+    people_label: str = ""
+    kind_label: str = ""
 
 
-def build_tree(units: list[OrgUnit], people: list[User]) -> list[TreeRow]:
+def build_tree(
+    units: list[OrgUnit], people: list[User], *, lazy_people: bool = False
+) -> list[TreeRow]:
     """Nest units (one query, any order) by path; children sorted by name.
 
-    Returns the rows depth-first with `closes` = how many ancestor levels end after each
-    row, so the template renders nested lists without recursive includes.
+    With `lazy_people` the names are not given; the head count comes from the units'
+    `member_count` annotation.
+
+    Returns the rows depth-first with `closes` = the markup that ends each row (its own
+    item, or the opening of its children's list, plus the ancestor levels ending there),
+    so the template renders nested lists without recursive includes.
     """
     nodes = {u.path: TreeRow(unit=u, level=0) for u in units}
     by_unit: dict[int, TreeRow] = {row.unit.pk: row for row in nodes.values()}
@@ -108,11 +120,35 @@ def build_tree(units: list[OrgUnit], people: list[User]) -> list[TreeRow]:
             walk(row.children, level + 1)
 
     walk(roots, 0)
+    # Labels and links are made here, not with {% url %} / {% blocktranslate %} per row:
+    # that is what kept a tree of hundreds of units slow.
+    units_base = reverse("org-tree") + "units/"
+    kinds = {kind: str(label) for kind, label in OrgUnit.Kind.choices}
     for index, row in enumerate(flat):
         next_level = flat[index + 1].level if index + 1 < len(flat) else 0
-        # A unit with children is closed by its last descendant, a leaf closes itself.
-        row.closes = range(max(row.level - next_level, 0))
+        # A unit with children opens a list that its last descendant closes; a leaf closes
+        # itself. Constant markup, so the template needs no loop per row.
+        row.closes = ("<ul>" if row.children else "</details></li>") + (
+            "</ul></details></li>" * max(row.level - next_level, 0)
+        )
+        row.url = f"{units_base}{row.unit.pk}/"
+        row.summary = _unit_summary(row.unit)
+        row.kind_label = kinds.get(row.unit.kind, row.unit.kind)
+        count = getattr(row.unit, "member_count", 0) if lazy_people else len(row.people)
+        row.people_label = ngettext(
+            "%(n)s person in this unit", "%(n)s people in this unit", count
+        ) % {"n": count}
     return flat
+
+
+def _unit_summary(unit: OrgUnit) -> str:
+    manager = (
+        _("manager: %(name)s") % {"name": unit.manager.display}
+        if unit.manager_id
+        else _("no manager")
+    )
+    reps = getattr(unit, "rep_count", 0)
+    return f"{manager} · " + ngettext("%(n)s rep", "%(n)s reps", reps) % {"n": reps}
 
 
 @login_required
@@ -123,14 +159,34 @@ def org_tree(request: HttpRequest) -> HttpResponse:
         scope.visible_users(user)
         .filter(is_active=True)
         .only("pk", "username", "display_name", "first_name", "last_name", "role", "org_unit_id")
-        .order_by("display_name", "username")
+        .order_by("display_name", "username")[: INLINE_PEOPLE_LIMIT + 1]
     )
+    # A big company's names would make the page heavy: then each unit loads its own list
+    # when opened (htmx), or links to the people page without JavaScript.
+    inline_people = len(people) <= INLINE_PEOPLE_LIMIT
     context = {
-        "rows": build_tree(units, people),
+        "rows": build_tree(units, people if inline_people else [], lazy_people=not inline_people),
+        "inline_people": inline_people,
+        "people_base": reverse("user-list"),
         "is_admin": scope.is_admin(user),
         "create_form": OrgUnitCreateForm(prefix="add") if scope.is_admin(user) else None,
     }
     return render(request, "salesgoals/org_tree.html", context)
+
+
+@login_required
+def org_unit_people(request: HttpRequest, pk: int) -> HttpResponse:
+    """The active people of one unit, for the tree's lazily opened lists."""
+    unit = _visible_unit(request, pk)
+    if not request.htmx:
+        query = urlencode({"org_unit": unit.pk, "subtree": "false", "is_active": "true"})
+        return redirect(f"{reverse('user-list')}?{query}")
+    people = (
+        scope.visible_users(request.user)
+        .filter(org_unit=unit, is_active=True)
+        .order_by("display_name", "username")
+    )
+    return render(request, "salesgoals/org_unit_people.html", {"people": people})
 
 
 # --- One unit -----------------------------------------------------------------------------
@@ -397,6 +453,7 @@ urlpatterns = [
     path("", org_tree, name="org-tree"),
     path("units/new/", org_unit_create, name="org-unit-create"),
     path("units/<int:pk>/", org_unit_detail, name="org-unit-detail"),
+    path("units/<int:pk>/people/", org_unit_people, name="org-unit-people"),
     path("units/<int:pk>/edit/", org_unit_update, name="org-unit-update"),
     path("units/<int:pk>/add/", org_unit_add_child, name="org-unit-add-child"),
     path("units/<int:pk>/move/", org_unit_move, name="org-unit-move"),

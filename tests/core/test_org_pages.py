@@ -508,3 +508,42 @@ def test_chinese_interface(client: Client, org: Org) -> None:
     response = client.get(reverse("org-tree"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     assert response.headers["Content-Language"] == "zh-hans"
+
+
+# --- Large organisations --------------------------------------------------------------------
+
+
+def test_big_trees_load_people_when_a_unit_is_opened(
+    client: Client, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("salesgoals.views.org.INLINE_PEOPLE_LIMIT", 2)
+    client.force_login(org.executive)
+    html = page(client, reverse("org-tree"))
+    team_a = unit_html(html, org.team_a)
+    people_url = reverse("org-unit-people", args=[org.team_a.pk])
+    assert f'hx-get="{people_url}"' in team_a
+    assert "1 person in this unit" in team_a
+    assert "Rep A" not in html
+    fragment = client.get(people_url, **HTMX).content.decode()
+    assert f'data-testid="person-{org.rep.pk}"' in fragment
+    assert "<html" not in fragment
+
+
+def test_unit_people_without_javascript_goes_to_the_filtered_people_page(
+    client: Client, org: Org
+) -> None:
+    client.force_login(org.manager)
+    response = client.get(reverse("org-unit-people", args=[org.team_a.pk]))
+    assert response.status_code == 302
+    html = page(client, response["Location"])
+    assert people_ids(html) == {org.rep.pk}
+
+
+def test_unit_people_is_scoped(client: Client, org: Org) -> None:
+    UserFactory(display_name="Colleague", org_unit=org.team_a)
+    client.force_login(org.rep)
+    fragment = client.get(reverse("org-unit-people", args=[org.team_a.pk]), **HTMX)
+    assert "Rep A" in fragment.content.decode()
+    assert "Colleague" not in fragment.content.decode()
+    response = client.get(reverse("org-unit-people", args=[org.team_b.pk]), **HTMX)
+    assert response.status_code == 403
