@@ -166,6 +166,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The one place where periodic work is declared; django-celery-beat copies it into the
 # database, where admins can adjust schedules.
 CELERY_BEAT_SCHEDULE = {
+    "kpis-drain-outbox": {
+        "task": "kpis.tasks.drain_outbox_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "purge-old-notifications": {
         "task": "salesgoals.tasks.purge_read_notifications_task",
         "schedule": crontab(hour=3, minute=15),

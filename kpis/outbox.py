@@ -1,0 +1,32 @@
+"""The dirty-key outbox: fact services call `mark_dirty` inside their transaction.
+
+Keys are (fact kind, rep id, org unit id, day) for the old and the new state of a fact. A beat
+task drains them (see `kpis.rollup`); in the embedded mode (eager Celery) the drain also runs
+right after each commit so pages are current.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+
+from .models import DirtyKey
+
+DirtyTuple = tuple[int, int, datetime.date]  # (user_id, org_unit_id, day)
+
+
+def mark_dirty(*, fact: str, keys: Iterable[DirtyTuple]) -> int:
+    rows = {(user_id, unit_id, day) for user_id, unit_id, day in keys if day is not None}
+    if not rows:
+        return 0
+    DirtyKey.objects.bulk_create(
+        [DirtyKey(fact=fact, user_id=u, org_unit_id=o, day=d) for u, o, d in sorted(rows)]
+    )
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.SALESGOALS.get("DRAIN_ON_COMMIT", True):
+        from .tasks import drain_outbox_task
+
+        transaction.on_commit(drain_outbox_task.delay)
+    return len(rows)
