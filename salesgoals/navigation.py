@@ -75,7 +75,7 @@ AREAS: tuple[Area, ...] = (
         _("Organisation"),
         _("The org tree: regions, teams, managers and their reps."),
         "org-tree",
-        LEADERS,
+        ALL_ROLES,
         built=True,
     ),
     Area(

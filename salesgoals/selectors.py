@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Length, Substr
 
-from .models import FiscalYear, Notification, Period, PeriodKind, User
+from .models import FiscalYear, Notification, OrgUnit, Period, PeriodKind, Role, User
 
 
 def periods_containing(day: datetime.date) -> dict[str, Period]:
@@ -28,3 +29,27 @@ def period_tree(fiscal_year: FiscalYear) -> list[Period]:
 
 def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
+
+
+def _count_of(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().values("org_unit").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def org_units_annotated(queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    """Parent id and head counts as subqueries, manager joined: one query per page."""
+    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - OrgUnit.steplen)
+    parents = OrgUnit.objects.order_by().filter(path=parent_path).values("pk")[:1]
+    members = User.objects.filter(org_unit=OuterRef("pk"), is_active=True)
+    # Only what the API and pages show: SQLite parses every datetime column it returns.
+    fields = ["path", "depth", "numchild", "name", "code", "kind", "is_active"]
+    manager = ["manager__username", "manager__display_name", "manager__first_name"]
+    return (
+        queryset.select_related("manager")
+        .only(*fields, *manager, "manager__last_name")
+        .annotate(
+            parent_pk=Subquery(parents, output_field=IntegerField()),
+            member_count=_count_of(members),
+            rep_count=_count_of(members.filter(role=Role.REP)),
+        )
+    )

@@ -11,8 +11,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Length, Substr
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -23,6 +22,7 @@ from salesgoals import scope, services
 from salesgoals.api.base import ExportMixin, ScopedObjectPermission
 from salesgoals.forms import OrgUnitFilterSet, UserFilterSet
 from salesgoals.models import OrgUnit, Role, User
+from salesgoals.selectors import org_units_annotated
 
 
 class AdminWritesPermission(ScopedObjectPermission):
@@ -41,30 +41,6 @@ def _bad_request(error: DjangoValidationError) -> ValidationError:
 
 
 # --- Org units ---------------------------------------------------------------------------
-
-
-def _count_of(queryset: QuerySet) -> Coalesce:
-    counted = queryset.order_by().values("org_unit").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def org_units_annotated(queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
-    """Parent id and head counts as subqueries, manager joined: one query per page."""
-    parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - OrgUnit.steplen)
-    parents = OrgUnit.objects.order_by().filter(path=parent_path).values("pk")[:1]
-    members = User.objects.filter(org_unit=OuterRef("pk"), is_active=True)
-    # Only what the API and pages show: SQLite parses every datetime column it returns.
-    fields = ["path", "depth", "numchild", "name", "code", "kind", "is_active"]
-    manager = ["manager__username", "manager__display_name", "manager__first_name"]
-    return (
-        queryset.select_related("manager")
-        .only(*fields, *manager, "manager__last_name")
-        .annotate(
-            parent_pk=Subquery(parents, output_field=IntegerField()),
-            member_count=_count_of(members),
-            rep_count=_count_of(members.filter(role=Role.REP)),
-        )
-    )
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):

@@ -56,11 +56,6 @@ class OrgUnit(MP_Node):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def parent_id(self) -> int | None:
-        parent = self.get_parent()
-        return parent.pk if parent else None
-
     def subtree(self) -> models.QuerySet[OrgUnit]:
         """This unit and everything below it, in one query."""
         return OrgUnit.objects.filter(path__startswith=self.path)

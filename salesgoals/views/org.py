@@ -27,7 +27,6 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from salesgoals import scope, services
-from salesgoals.api.org import org_units_annotated
 from salesgoals.forms import (
     MemberMoveForm,
     OrgUnitCreateForm,
@@ -40,6 +39,7 @@ from salesgoals.forms import (
     apply_service_error,
 )
 from salesgoals.models import OrgUnit, User
+from salesgoals.selectors import org_units_annotated
 
 PEOPLE_PER_PAGE = 50
 INLINE_PEOPLE_LIMIT = 300

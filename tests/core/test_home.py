@@ -16,7 +16,7 @@ def test_home_needs_login(client) -> None:
 @pytest.mark.parametrize(
     ("role", "sees", "hidden"),
     [
-        (Role.REP, ["area-targets", "area-calendar"], ["admin-setup", "area-crm", "area-org"]),
+        (Role.REP, ["area-targets", "area-org"], ["admin-setup", "area-crm", "area-users"]),
         (Role.MANAGER, ["scope-summary", "area-org", "area-users"], ["admin-setup", "area-crm"]),
         (Role.EXECUTIVE, ["scope-summary", "area-org"], ["admin-setup", "area-crm"]),
         (Role.ADMIN, ["admin-setup", "area-crm", "area-org"], ["scope-summary"]),
