@@ -298,12 +298,45 @@ class KpiTarget(models.Model):
         return f"{self.metric_id} {self.owner_type}:{self.owner_id} {self.period_id} = {self.value}"
 
 
+class KpiGrain(models.Model):
+    """Rollup building block: one metric's credit for (rep, unit as of the fact, week).
+
+    Written only by `kpis.rollup`. Full recompute rebuilds it with one GROUP BY per fact
+    source; the outbox drain recomputes the grains of the dirty keys and adds the differences
+    to the rep and ancestor-unit cells, so its cost follows the changes, not the table.
+    Values are in the scale of `KpiValue.numerator`.
+    """
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    user_id = models.BigIntegerField()
+    org_unit_id = models.BigIntegerField()
+    week = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    numerator = models.BigIntegerField(default=0)
+    denominator = models.BigIntegerField(default=0)
+    open_pipeline = models.BigIntegerField(default=0)
+    weighted_pipeline = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("KPI rollup grain")
+        verbose_name_plural = _("KPI rollup grains")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_id", "org_unit_id", "week", "metric"], name="kpigrain_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.user_id}/{self.org_unit_id} {self.week_id}"
+
+
 class KpiValue(models.Model):
     """One rolled-up cell: a metric for a rep or unit over a period, with its target and pace.
 
     `actual` is minor units or a count for additive metrics and basis points for rates
     (10000 · numerator ÷ denominator); ratios are always recomputed from Σ numerator ÷ Σ
-    denominator, never averaged.
+    denominator, never averaged. Scales (see `kpis.rollup`): numerators of additive metrics,
+    `open_pipeline` and `weighted_pipeline` are in 1/10000 of the base unit (credit shares
+    are basis points, so sums stay exact integers); `actual` rounds them to the base unit.
     """
 
     class Status(models.TextChoices):
@@ -329,6 +362,7 @@ class KpiValue(models.Model):
     required_rate = models.BigIntegerField(_("required per working day"), null=True, blank=True)
     forecast = models.BigIntegerField(_("forecast"), null=True, blank=True)
     open_pipeline = models.BigIntegerField(_("open pipeline"), default=0)
+    weighted_pipeline = models.BigIntegerField(_("probability-weighted open pipeline"), default=0)
     pipeline_coverage_bp = models.IntegerField(_("pipeline coverage (bp)"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
 
