@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Length, Substr
 
-from .models import FiscalYear, Notification, OrgUnit, Period, PeriodKind, Role, User
+from .models import (
+    FiscalYear,
+    Notification,
+    OrgMembership,
+    OrgUnit,
+    Period,
+    PeriodKind,
+    Role,
+    User,
+)
 
 
 def periods_containing(day: datetime.date) -> dict[str, Period]:
@@ -53,3 +62,34 @@ def org_units_annotated(queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
             rep_count=_count_of(members.filter(role=Role.REP)),
         )
     )
+
+
+def unit_as_of(user: User, day: datetime.date) -> OrgUnit | None:
+    """The unit `user` belonged to on `day` (their current unit when no history covers it)."""
+    membership = (
+        OrgMembership.objects.select_related("org_unit")
+        .filter(user=user, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .first()
+    )
+    return membership.org_unit if membership else user.org_unit
+
+
+def unit_ids_as_of(pairs: list[tuple[int, datetime.date]]) -> dict[tuple[int, datetime.date], int]:
+    """Bulk `unit_as_of` for (user id, day) pairs: one query, for imports and CRM sync."""
+    user_ids = {user_id for user_id, _ in pairs}
+    history: dict[int, list[tuple[datetime.date, datetime.date | None, int]]] = {}
+    for row in OrgMembership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "valid_from", "valid_to", "org_unit_id"
+    ):
+        history.setdefault(row[0], []).append(row[1:])
+    current = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "org_unit_id"))
+    result = {}
+    for user_id, day in pairs:
+        unit_id = current.get(user_id)
+        for start, end, candidate in history.get(user_id, []):
+            if start <= day and (end is None or day <= end):
+                unit_id = candidate
+                break
+        result[(user_id, day)] = unit_id
+    return result

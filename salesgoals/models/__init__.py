@@ -1,7 +1,7 @@
 from .calendar import CalendarDay, CalendarType, CompanySettings, FiscalYear, Period, PeriodKind
 from .metrics import Metric
 from .notifications import Notification
-from .org import OrgUnit, Role, User
+from .org import OrgMembership, OrgUnit, Role, User
 
 __all__ = [
     "CalendarDay",
@@ -10,6 +10,7 @@ __all__ = [
     "FiscalYear",
     "Metric",
     "Notification",
+    "OrgMembership",
     "OrgUnit",
     "Period",
     "PeriodKind",

@@ -113,3 +113,31 @@ class User(AbstractUser):
         if self.hire_date and day < self.hire_date:
             return False
         return not (self.leave_date and day > self.leave_date)
+
+
+class OrgMembership(models.Model):
+    """Which unit a person belonged to from when to when (inclusive dates).
+
+    Facts record the owner's unit as of the fact's date from this history, so moving a rep
+    mid-year never drags their past results to the new team.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="memberships")
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("unit membership")
+        verbose_name_plural = _("unit memberships")
+        ordering = ["user", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "valid_from"], name="membership_start_once"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="membership_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.org_unit_id} {self.valid_from}..{self.valid_to or ''}"

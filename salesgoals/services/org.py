@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from salesgoals.models import OrgUnit, Role, User
+from salesgoals.models import OrgMembership, OrgUnit, Role, User
 
 __all__ = [
     "USER_EDITABLE_FIELDS",
@@ -331,7 +332,40 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
+    if org_unit is not None:
+        OrgMembership.objects.create(user=user, org_unit=org_unit, valid_from=EARLIEST)
     return user
+
+
+# A person's first unit covers everything before any move (facts may be back-dated).
+EARLIEST = datetime.date(1900, 1, 1)
+
+
+def _record_move(user: User, org_unit: OrgUnit, effective: datetime.date) -> None:
+    """Close the current membership the day before `effective` and open the new one."""
+    current = (
+        OrgMembership.objects.select_for_update().filter(user=user, valid_to__isnull=True).first()
+    )
+    if current is not None:
+        if current.org_unit_id == org_unit.pk:
+            return
+        if current.valid_from >= effective:
+            # Moved again on the same day (or back-dated before the last move): replace it.
+            current.delete()
+            OrgMembership.objects.filter(user=user, valid_from__gte=effective).delete()
+            previous = OrgMembership.objects.filter(user=user).order_by("-valid_from").first()
+            if previous is not None and previous.org_unit_id == org_unit.pk:
+                previous.valid_to = None
+                previous.save(update_fields=["valid_to"])
+                return
+            if previous is not None:
+                previous.valid_to = effective - datetime.timedelta(days=1)
+                previous.save(update_fields=["valid_to"])
+        else:
+            current.valid_to = effective - datetime.timedelta(days=1)
+            current.save(update_fields=["valid_to"])
+    start = effective if OrgMembership.objects.filter(user=user).exists() else EARLIEST
+    OrgMembership.objects.create(user=user, org_unit=org_unit, valid_from=start)
 
 
 USER_EDITABLE_FIELDS = frozenset(
@@ -358,7 +392,13 @@ def _managed_unit_names(user: User) -> str:
 
 
 @transaction.atomic
-def user_update(*, user: User, by: User | None = None, **changes: Any) -> User:
+def user_update(
+    *,
+    user: User,
+    by: User | None = None,
+    effective_date: datetime.date | None = None,
+    **changes: Any,
+) -> User:
     """Change a person's role, unit, dates, CRM ids … (only `USER_EDITABLE_FIELDS`).
 
     `by` is the admin making the change: nobody can lock themselves out.
@@ -398,6 +438,8 @@ def user_update(*, user: User, by: User | None = None, **changes: Any) -> User:
                     ]
                 }
             )
+    if new_unit is not None and new_unit.pk != user.org_unit_id:
+        _record_move(user, new_unit, effective_date or timezone.localdate())
     for field, value in changes.items():
         setattr(user, field, value)
     update_fields = list(changes)
@@ -410,10 +452,16 @@ def user_update(*, user: User, by: User | None = None, **changes: Any) -> User:
 
 
 @transaction.atomic
-def user_move(*, user: User, org_unit: OrgUnit) -> User:
-    """Move a person to another unit. History keeps the unit as of each fact's date."""
+def user_move(
+    *, user: User, org_unit: OrgUnit, effective_date: datetime.date | None = None
+) -> User:
+    """Move a person to another unit from `effective_date` (default today).
+
+    Facts dated before it keep the old unit (see `selectors.unit_as_of`).
+    """
     if not org_unit.is_active:
         raise OrgError({"org_unit": [_("People can only be moved into an active unit.")]})
+    _record_move(user, org_unit, effective_date or timezone.localdate())
     user.org_unit = org_unit
     user.save(update_fields=["org_unit"])
     return user

@@ -342,10 +342,13 @@ def test_an_admin_cannot_lock_themselves_out(org: Org) -> None:
     assert User.objects.get(pk=org.admin.pk).role == Role.EXECUTIVE
 
 
-def test_history_of_former_members_does_not_block_deleting_a_unit(org: Org) -> None:
+def test_history_of_former_members_blocks_deleting_a_unit(org: Org) -> None:
+    # Reorganising never deletes history: a unit someone belonged to is deactivated instead.
     team = services.org_unit_create(name="Short-lived", parent=org.south)
     person = services.user_create(username="mover", org_unit=team)
     services.user_move(user=person, org_unit=org.team_c)
-    services.org_unit_delete(unit=team)
-    assert not OrgUnit.objects.filter(pk=team.pk).exists()
+    with pytest.raises(services.OrgError, match="Unit memberships"):
+        services.org_unit_delete(unit=team)
+    assert OrgUnit.objects.filter(pk=team.pk).exists()
+    services.org_unit_update(unit=team, is_active=False)
     assert User.objects.get(pk=person.pk).org_unit_id == org.team_c.pk
