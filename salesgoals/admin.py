@@ -17,8 +17,20 @@ from .models import (
 )
 
 
+class OrgMembershipInline(admin.TabularInline):
+    model = OrgMembership
+    extra = 0
+    fields = ["org_unit", "valid_from", "valid_to"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class SalesUserAdmin(UserAdmin, SimpleHistoryAdmin):
+    inlines = [OrgMembershipInline]
     list_display = ["username", "display_name", "role", "org_unit", "hire_date", "is_active"]
     list_filter = ["role", "is_active", "org_unit"]
     search_fields = ["username", "display_name", "email", "first_name", "last_name"]

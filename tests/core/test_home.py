@@ -75,3 +75,21 @@ def test_home_shows_working_days_of_the_current_periods(client, django_assert_ma
     year = Period.objects.get(kind="year", fiscal_year__year=today.year)
     assert rows["year"]["total"] == year.working_days
     assert rows["year"]["elapsed"] + rows["year"]["left"] == year.working_days
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "user",
+        "orgunit",
+        "fiscalyear",
+        "period",
+        "calendarday",
+        "metric",
+        "notification",
+        "companysettings",
+    ],
+)
+def test_django_admin_has_every_core_model(client, model) -> None:
+    client.force_login(UserFactory(role=Role.ADMIN))
+    assert client.get(reverse(f"admin:salesgoals_{model}_changelist")).status_code == 200
