@@ -11,6 +11,7 @@ from .models import (
     FiscalYear,
     Metric,
     Notification,
+    OrgMembership,
     OrgUnit,
     Period,
     User,
