@@ -1,0 +1,1210 @@
+"""The KPI rollup: facts → `KpiGrain` → `KpiValue` cells for every rep, unit and period.
+
+Units and scales (exact integers everywhere)
+    `SCALE` = 10000. Deal credit follows `DealShare.share_bp` (basis points, Σ = 10000 per
+    deal), so a rep's share of a deal is amount · share_bp / 10000. To keep sums exact, the
+    numerator of every *additive* metric is stored in 1/10000 of its base unit:
+    currency metrics in minor units · 10000 (revenue: Σ amount_minor · share_bp), counts in
+    count · 10000 (deals_won: Σ share_bp, so a deal split 50/50 is 0.5 for each rep;
+    activities and new customers: 10000 each). `actual` is that rounded half away from zero
+    to the base unit (minor units / whole count); attainment and pace use the exact numerator.
+    Ratios keep numerator and denominator and are recomputed as Σ num ÷ Σ den at every level:
+    conversion_rate (won bp ÷ won+lost bp) and retention_rate (customer counts) have `actual`
+    in basis points; avg_deal_size (revenue scale ÷ deals-won scale) has `actual` in minor
+    units. `open_pipeline` / `weighted_pipeline` (open deals closing in the period, plain and
+    · probability) are in the numerator scale of revenue (amount) and deals_won (count).
+
+Credit
+    Deal metrics (revenue, deals_won, conversion_rate, avg_deal_size by close date;
+    pipeline_created by created date) follow the credit shares, each with the share's org
+    unit as of close. Orders, payments and activities credit their owner and the fact's
+    unit. new_customers credits the customer's owner and unit, on the date of the customer's
+    first live won deal or order (as `kpis.selectors.customer_first_won_dates`; live
+    customers only). retention_rate per scope and period: customers with a live order in the
+    previous period of the same kind and in this one ÷ customers with one in the previous
+    (scope: the rep's own orders, or orders whose unit lies in the unit's subtree).
+    A unit's cells aggregate every fact whose (historic) unit lies in its subtree, so moving
+    a rep never moves history. Facts dated outside every generated fiscal year are not
+    rolled up; generate the year, then `full_recompute(fiscal_year=...)`.
+
+Full and incremental
+    `full_recompute` rebuilds the grains with one INSERT … SELECT … GROUP BY per fact source
+    (facts joined to a day→week table), then the rep cells (grains · the week's 4 periods)
+    and the unit cells (grains per unit · org ancestors · periods) in SQL.
+    `drain_outbox` takes dirty keys (fact, rep, unit, day), recomputes only the grains of
+    those (rep, unit, week) triples from the facts, and adds the differences to the rep's
+    and the ancestor units' cells of the 4 periods containing the week; retention cells of
+    those periods and the following ones are recomputed from orders. Both then derive
+    target, attainment, pace … with the same code, so the tables are identical.
+    Runs are serialised by a PostgreSQL advisory lock (SQLite has one writer anyway) and
+    keys are claimed with DELETE … RETURNING (plus FOR UPDATE SKIP LOCKED on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import itertools
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from salesgoals import workdays
+from salesgoals.models import Metric, OrgUnit, Period
+
+from .models import KpiGrain, KpiTarget, KpiValue, OwnerType
+
+__all__ = [
+    "SCALE",
+    "CellKey",
+    "drain_outbox",
+    "full_recompute",
+    "pace_bands",
+    "refresh_derived",
+    "refresh_due",
+]
+
+SCALE = 10000
+_LOCK_ID = 0x6B706973  # "kpis": one rollup writer at a time
+_BATCH = 2000
+
+CellKey = tuple[int, str, int, int]  # (metric_id, owner_type, owner_id, period_id)
+
+# --- metric definitions ------------------------------------------------------------------
+
+_RATE = "rate"  # actual in basis points
+_AVG = "avg"  # actual = num ÷ den in the base unit
+_SUM = "sum"
+
+_KIND = {
+    "revenue": _SUM,
+    "orders": _SUM,
+    "payments": _SUM,
+    "deals_won": _SUM,
+    "new_customers": _SUM,
+    "activities": _SUM,
+    "pipeline_created": _SUM,
+    "conversion_rate": _RATE,
+    "retention_rate": _RATE,
+    "avg_deal_size": _AVG,
+}
+_PIPELINE = {"revenue", "deals_won"}
+RETENTION = "retention_rate"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One scan of a fact table. Columns are SQL sums; metrics pick (num, den, open, w)."""
+
+    name: str
+    first: str  # first table of FROM (alias), joined to the keys in incremental mode
+    joins: str  # further joins
+    user: str
+    unit: str
+    day: str
+    where: str
+    columns: tuple[str, ...]
+    metrics: tuple[tuple[str, str, str, str, str], ...]  # code, num, den, open, w (SQL on c#)
+
+
+def _won(expr: str) -> str:
+    return f"SUM(CASE WHEN d.status = 'won' THEN {expr} ELSE 0 END)"
+
+
+def _status_sum(status: str, expr: str) -> str:
+    return f"SUM(CASE WHEN d.status = '{status}' THEN {expr} ELSE 0 END)"
+
+
+_SHARES = "kpis_dealshare s"
+_SHARE_JOIN = "JOIN kpis_deal d ON d.id = s.deal_id"
+
+_FIRST_WON = """(
+    SELECT ev.customer_id AS cid, MIN(ev.day) AS first_day FROM (
+        SELECT d.customer_id, d.close_date AS day FROM kpis_deal d
+        WHERE d.status = 'won' AND d.deleted_at IS NULL AND d.customer_id IS NOT NULL{deal_filter}
+        UNION ALL
+        SELECT o.customer_id, o.order_date AS day FROM kpis_order o
+        WHERE o.deleted_at IS NULL AND o.customer_id IS NOT NULL{order_filter}
+    ) ev GROUP BY ev.customer_id
+) fw"""
+
+SOURCES: dict[str, _Source] = {
+    "deal_close": _Source(
+        name="deal_close",
+        first=_SHARES,
+        joins=_SHARE_JOIN,
+        user="s.user_id",
+        unit="s.org_unit_id",
+        day="d.close_date",
+        where="d.deleted_at IS NULL",
+        columns=(
+            _won("d.amount_minor * s.share_bp"),
+            _won("s.share_bp"),
+            _status_sum("lost", "s.share_bp"),
+            _status_sum("open", "d.amount_minor * s.share_bp"),
+            _status_sum("open", "d.amount_minor * s.share_bp * d.probability / 100"),
+            _status_sum("open", "s.share_bp"),
+            _status_sum("open", "s.share_bp * d.probability / 100"),
+        ),
+        metrics=(
+            ("revenue", "c0", "0", "c3", "c4"),
+            ("deals_won", "c1", "0", "c5", "c6"),
+            ("conversion_rate", "c1", "c1 + c2", "0", "0"),
+            ("avg_deal_size", "c0", "c1", "0", "0"),
+        ),
+    ),
+    "deal_created": _Source(
+        name="deal_created",
+        first=_SHARES,
+        joins=_SHARE_JOIN,
+        user="s.user_id",
+        unit="s.org_unit_id",
+        day="d.created_date",
+        where="d.deleted_at IS NULL",
+        columns=("SUM(d.amount_minor * s.share_bp)",),
+        metrics=(("pipeline_created", "c0", "0", "0", "0"),),
+    ),
+    "order": _Source(
+        name="order",
+        first="kpis_order f",
+        joins="",
+        user="f.owner_id",
+        unit="f.org_unit_id",
+        day="f.order_date",
+        where="f.deleted_at IS NULL",
+        columns=(f"SUM(f.amount_minor * {SCALE})",),
+        metrics=(("orders", "c0", "0", "0", "0"),),
+    ),
+    "payment": _Source(
+        name="payment",
+        first="kpis_payment f",
+        joins="",
+        user="f.owner_id",
+        unit="f.org_unit_id",
+        day="f.payment_date",
+        where="f.deleted_at IS NULL",
+        columns=(f"SUM(f.amount_minor * {SCALE})",),
+        metrics=(("payments", "c0", "0", "0", "0"),),
+    ),
+    "activity": _Source(
+        name="activity",
+        first="kpis_activity f",
+        joins="",
+        user="f.owner_id",
+        unit="f.org_unit_id",
+        day="f.activity_date",
+        where="f.deleted_at IS NULL",
+        columns=(f"COUNT(*) * {SCALE}",),
+        metrics=(("activities", "c0", "0", "0", "0"),),
+    ),
+    "customer": _Source(
+        name="customer",
+        first="kpis_customer c",
+        joins="JOIN {first_won} ON fw.cid = c.id",
+        user="c.owner_id",
+        unit="c.org_unit_id",
+        day="fw.first_day",
+        where="c.deleted_at IS NULL",
+        columns=(f"COUNT(*) * {SCALE}",),
+        metrics=(("new_customers", "c0", "0", "0", "0"),),
+    ),
+}
+
+# Which grains a dirty key of each fact kind can change.
+FACT_SOURCES: dict[str, tuple[str, ...]] = {
+    Metric.Fact.DEAL: ("deal_close", "deal_created"),
+    Metric.Fact.ORDER: ("order",),
+    Metric.Fact.PAYMENT: ("payment",),
+    Metric.Fact.ACTIVITY: ("activity",),
+    Metric.Fact.CUSTOMER: ("customer",),
+}
+
+
+def pace_bands() -> tuple[int, int]:
+    """(on_track, at_risk) pace thresholds in basis points, from settings.SALESGOALS."""
+    bands = getattr(settings, "SALESGOALS", {}).get(
+        "PACE_BANDS", {"on_track": 9500, "at_risk": 8500}
+    )
+    return int(bands.get("on_track", 9500)), int(bands.get("at_risk", 8500))
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _rdiv(a: int, b: int) -> int:
+    """a ÷ b rounded half away from zero (b > 0); the SQL in `_actual_sql` matches it."""
+    q = (2 * abs(a) + b) // (2 * b)
+    return q if a >= 0 else -q
+
+
+def _clamp(value: int | None) -> int | None:
+    if value is None:
+        return None
+    return max(-2_000_000_000, min(2_000_000_000, value))
+
+
+def _date(value: Any) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _chunks(rows: list, size: int = _BATCH) -> Iterator[list]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
+
+
+def _temp_table(cursor: Any, name: str, columns: str, rows: Iterable[tuple]) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+    rows = list(rows)
+    if rows:
+        marks = ", ".join(["%s"] * len(rows[0]))
+        for chunk in _chunks(rows, 5000):
+            cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", chunk)
+
+
+def _drop(cursor: Any, *names: str) -> None:
+    for name in names:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+# --- calendar and org tree in memory (small) ------------------------------------------------
+
+
+@dataclass
+class _P:
+    id: int
+    kind: str
+    start: datetime.date
+    end: datetime.date
+    parent_id: int | None
+    fiscal_year_id: int
+    working_days: int
+
+
+@dataclass
+class _Calendar:
+    periods: dict[int, _P]
+    week_starts: list[datetime.date]
+    week_ids: list[int]
+    up: dict[int, tuple[int, ...]]  # week → (week, month, quarter, year)
+    prev: dict[int, int]
+    next: dict[int, int]
+    children: dict[int, list[int]]
+
+    def week_of(self, day: datetime.date) -> int | None:
+        i = bisect.bisect_right(self.week_starts, day) - 1
+        if i < 0:
+            return None
+        week = self.periods[self.week_ids[i]]
+        return week.id if week.start <= day <= week.end else None
+
+    def containing(self, day: datetime.date) -> tuple[int, ...]:
+        week = self.week_of(day)
+        return self.up[week] if week is not None else ()
+
+
+def _calendar() -> _Calendar:
+    rows = Period.objects.order_by("start", "id").values_list(
+        "id", "kind", "start", "end", "parent_id", "fiscal_year_id", "working_days"
+    )
+    periods = {r[0]: _P(*r) for r in rows}
+    by_kind: dict[str, list[_P]] = defaultdict(list)
+    children: dict[int, list[int]] = defaultdict(list)
+    for p in periods.values():
+        by_kind[p.kind].append(p)
+        if p.parent_id is not None:
+            children[p.parent_id].append(p.id)
+    prev: dict[int, int] = {}
+    nxt: dict[int, int] = {}
+    for group in by_kind.values():
+        group.sort(key=lambda p: (p.start, p.id))
+        for a, b in itertools.pairwise(group):
+            prev[b.id] = a.id
+            nxt[a.id] = b.id
+    weeks = by_kind.get("week", [])
+    up: dict[int, tuple[int, ...]] = {}
+    for week in weeks:
+        chain = [week.id]
+        parent = week.parent_id
+        while parent is not None:
+            chain.append(parent)
+            parent = periods[parent].parent_id
+        up[week.id] = tuple(chain)
+    return _Calendar(
+        periods=periods,
+        week_starts=[w.start for w in weeks],
+        week_ids=[w.id for w in weeks],
+        up=up,
+        prev=prev,
+        next=nxt,
+        children=dict(children),
+    )
+
+
+def _ancestors() -> dict[int, tuple[int, ...]]:
+    """Each unit → itself and every ancestor (from the materialised paths)."""
+    rows = list(OrgUnit.objects.values_list("id", "path"))
+    by_path = {path: pk for pk, path in rows}
+    step = OrgUnit.steplen
+    return {
+        pk: tuple(by_path[path[:i]] for i in range(len(path), 0, -step) if path[:i] in by_path)
+        for pk, path in rows
+    }
+
+
+def _metric_ids() -> dict[str, int]:
+    return dict(Metric.objects.filter(code__in=_KIND).values_list("code", "id"))
+
+
+# --- the derived fields ---------------------------------------------------------------------
+
+
+@dataclass
+class _Derive:
+    """Everything `derive()` needs besides the cell: today, periods, child targets."""
+
+    today: datetime.date
+    cal: _Calendar
+    kinds: dict[int, str]  # metric id → _SUM/_RATE/_AVG
+    lower: set[int]  # metric ids where lower is better
+    pipeline: set[int]
+    targets: dict[tuple[int, str, int, int], int] = field(default_factory=dict)
+    _completed: dict[int, int] = field(default_factory=dict)
+    bands: tuple[int, int] = field(default_factory=pace_bands)
+
+    def completed(self, period: _P) -> int:
+        """Working days of the period before today (today is still running)."""
+        if self.today > period.end:
+            return period.working_days
+        if self.today <= period.start:
+            return 0
+        if period.id not in self._completed:
+            done = workdays.working_days_between(
+                period.start, self.today - datetime.timedelta(days=1)
+            )
+            self._completed[period.id] = min(done, period.working_days)
+        return self._completed[period.id]
+
+    def expected(self, metric_id: int, owner_type: str, owner_id: int, period: _P) -> int:
+        """Target to date: the plan's own child cells, by working days inside the leaf."""
+        target = self.targets.get((metric_id, owner_type, owner_id, period.id)) or 0
+        if self.today > period.end:
+            return target
+        if self.today <= period.start:
+            return 0
+        kids = self.cal.children.get(period.id, [])
+        keys = [(metric_id, owner_type, owner_id, kid) for kid in kids]
+        if kids and all(key in self.targets for key in keys):
+            return sum(
+                self.expected(metric_id, owner_type, owner_id, self.cal.periods[kid])
+                for kid in kids
+            )
+        if period.working_days > 0:
+            return _rdiv(target * self.completed(period), period.working_days)
+        days = (period.end - period.start).days + 1
+        return _rdiv(target * (self.today - period.start).days, days)
+
+
+DERIVED_FIELDS = [
+    "actual",
+    "target",
+    "attainment_bp",
+    "expected_to_date",
+    "pace_bp",
+    "status",
+    "required_rate",
+    "forecast",
+    "pipeline_coverage_bp",
+]
+
+
+def _actual(kind: str, num: int, den: int) -> int:
+    if kind == _SUM:
+        return _rdiv(num, SCALE)
+    if den == 0:
+        return 0
+    return _rdiv(num * 10000, den) if kind == _RATE else _rdiv(num, den)
+
+
+def derive(v: KpiValue, d: _Derive) -> KpiValue:
+    """Fill actual and the target-dependent fields of one cell (target already set)."""
+    kind = d.kinds[v.metric_id]
+    period = d.cal.periods[v.period_id]
+    num, den = v.numerator, v.denominator
+    v.actual = _actual(kind, num, den)
+    past = d.today > period.end
+    target = v.target
+    v.attainment_bp = v.expected_to_date = v.pace_bp = None
+    v.required_rate = v.pipeline_coverage_bp = None
+    if kind == _SUM:
+        if past:
+            v.forecast = v.actual
+        else:
+            done = d.completed(period)
+            left = period.working_days - done
+            projected = num * left // done if done > 0 and left > 0 else 0
+            v.forecast = _rdiv(num + projected + v.weighted_pipeline, SCALE)
+    else:
+        v.forecast = None
+    if target is None:
+        v.status = KpiValue.Status.NO_TARGET
+        return v
+    # Exact actual in the target's unit: numerator ÷ SCALE for sums.
+    exact_num, exact_den = (num, SCALE) if kind == _SUM else (v.actual, 1)
+    if target > 0:
+        v.attainment_bp = _clamp(_rdiv(exact_num * 10000, exact_den * target))
+    if kind == _SUM:
+        expected = d.expected(v.metric_id, v.owner_type, v.owner_id, period)
+        if not past:
+            left = period.working_days - d.completed(period)
+            remaining = target * SCALE - num
+            if left > 0:
+                v.required_rate = max(0, -(-remaining // (SCALE * left)))
+            if v.metric_id in d.pipeline and remaining > 0:
+                v.pipeline_coverage_bp = _clamp(_rdiv(v.open_pipeline * 10000, remaining))
+    else:
+        expected = target if d.today >= period.start else 0
+    v.expected_to_date = expected
+    if expected > 0:
+        if v.metric_id in d.lower:
+            v.pace_bp = (
+                _clamp(_rdiv(expected * exact_den * 10000, exact_num)) if exact_num > 0 else None
+            )
+        else:
+            v.pace_bp = _clamp(_rdiv(exact_num * 10000, exact_den * expected))
+    on_track, at_risk = d.bands
+    if v.pace_bp is None:
+        v.status = (
+            KpiValue.Status.ON_TRACK
+            if expected <= 0 or v.metric_id in d.lower
+            else KpiValue.Status.BEHIND
+        )
+    elif v.pace_bp >= on_track:
+        v.status = KpiValue.Status.ON_TRACK
+    elif v.pace_bp >= at_risk:
+        v.status = KpiValue.Status.AT_RISK
+    else:
+        v.status = KpiValue.Status.BEHIND
+    return v
+
+
+def _derive_context(today: datetime.date | None, cal: _Calendar | None = None) -> _Derive:
+    rows = Metric.objects.values_list("id", "code", "aggregation", "direction")
+    kinds: dict[int, str] = {}
+    lower: set[int] = set()
+    pipeline: set[int] = set()
+    for pk, code, aggregation, direction in rows:
+        kinds[pk] = _KIND.get(code, _SUM if aggregation == Metric.Aggregation.SUM else _RATE)
+        if direction == Metric.Direction.LOWER:
+            lower.add(pk)
+        if code in _PIPELINE:
+            pipeline.add(pk)
+    return _Derive(
+        today=today or timezone.localdate(),
+        cal=cal or _calendar(),
+        kinds=kinds,
+        lower=lower,
+        pipeline=pipeline,
+    )
+
+
+def _load_child_targets(d: _Derive, cells: Iterable[KpiValue]) -> None:
+    """Targets of the cells' current periods and their descendants (for expected-to-date)."""
+    wanted: set[int] = set()
+    owners: set[tuple[int, str, int]] = set()
+    for v in cells:
+        if v.target is None:
+            continue
+        period = d.cal.periods[v.period_id]
+        if period.start < d.today <= period.end:
+            stack = [period.id]
+            while stack:
+                pid = stack.pop()
+                wanted.add(pid)
+                stack.extend(d.cal.children.get(pid, []))
+            owners.add((v.metric_id, v.owner_type, v.owner_id))
+        d.targets[(v.metric_id, v.owner_type, v.owner_id, v.period_id)] = v.target
+    if not owners:
+        return
+    metric_ids = {m for m, _t, _o in owners}
+    owner_ids = {o for _m, _t, o in owners}
+    for pids in _chunks(sorted(wanted), 500):
+        rows = KpiTarget.objects.filter(
+            period_id__in=pids, metric_id__in=metric_ids, owner_id__in=owner_ids
+        ).values_list("metric_id", "owner_type", "owner_id", "period_id", "value")
+        for m, t, o, p, value in rows:
+            if (m, t, o) in owners:
+                d.targets[(m, t, o, p)] = value
+
+
+# --- full recompute --------------------------------------------------------------------------
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _source_sql(src: _Source, *, keys: str | None, first_won_filter: str = "") -> str:
+    cols = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(src.columns))
+    joins = src.joins.format(
+        first_won=_FIRST_WON.format(deal_filter=first_won_filter, order_filter=first_won_filter)
+        if "{first_won}" in src.joins
+        else ""
+    )
+    if keys is None:
+        return (
+            f"SELECT {src.user} AS user_id, {src.unit} AS org_unit_id, dw.week_id AS week_id, "
+            f"{cols} FROM {src.first} {joins} JOIN kpis_tmp_dw dw ON dw.day = {src.day} "
+            f"WHERE {src.where} GROUP BY {src.user}, {src.unit}, dw.week_id"
+        )
+    return (
+        f"SELECT k.user_id, k.org_unit_id, k.week_id, {cols} FROM {keys} k "
+        f"JOIN salesgoals_period w ON w.id = k.week_id "
+        f"JOIN {src.first} ON {src.user} = k.user_id AND {src.unit} = k.org_unit_id "
+        f"{joins} WHERE {src.where} AND {src.day} >= w.start AND {src.day} <= w.{_q('end')} "
+        f"GROUP BY k.user_id, k.org_unit_id, k.week_id"
+    )
+
+
+def _actual_sql(metric_ids: dict[str, int]) -> str:
+    sums = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _SUM]
+    rates = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _RATE]
+    half = SCALE // 2
+    parts = []
+    if sums:
+        parts.append(
+            f"WHEN metric_id IN ({', '.join(sums)}) THEN CASE WHEN numerator >= 0 "
+            f"THEN (numerator + {half}) / {SCALE} ELSE -(({half} - numerator) / {SCALE}) END"
+        )
+    parts.append("WHEN denominator = 0 THEN 0")
+    if rates:
+        parts.append(
+            f"WHEN metric_id IN ({', '.join(rates)}) "
+            "THEN (20000 * numerator + denominator) / (2 * denominator)"
+        )
+    parts.append("ELSE (2 * numerator + denominator) / (2 * denominator)")
+    return "CASE " + " ".join(parts) + " END"
+
+
+_VALUE_COLUMNS = (
+    "metric_id, owner_type, owner_id, period_id, numerator, denominator, actual, "
+    "open_pipeline, weighted_pipeline, status, computed_at"
+)
+
+
+def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | None = None) -> dict:
+    """Rebuild grains and cells from the facts (all years, or one fiscal year by its number).
+
+    Targets stay (they live in `KpiTarget`); derived fields are recomputed for `today`.
+    """
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        _lock()
+        cal = _calendar()
+        ancestors = _ancestors()
+        metric_ids = _metric_ids()
+        fy_id = _fy_id(fiscal_year) if fiscal_year is not None else None
+        weeks = [w for w in cal.up if fy_id is None or cal.periods[w].fiscal_year_id == fy_id]
+        periods = {p for w in weeks for p in cal.up[w]}
+        # Retention of a period depends on the previous one: also the periods right after.
+        retention_periods = periods | {cal.next[p] for p in periods if p in cal.next}
+        now = timezone.now()
+        stats: dict[str, Any] = {"weeks": len(weeks), "periods": len(periods)}
+        with connection.cursor() as cursor:
+            day_rows = []
+            for w in weeks:
+                p = cal.periods[w]
+                for i in range((p.end - p.start).days + 1):
+                    day_rows.append((p.start + datetime.timedelta(days=i), w))
+            _temp_table(cursor, "kpis_tmp_dw", "day date PRIMARY KEY, week_id bigint", day_rows)
+            _temp_table(
+                cursor,
+                "kpis_tmp_up",
+                "week_id bigint, period_id bigint",
+                [(w, p) for w in weeks for p in cal.up[w]],
+            )
+            _temp_table(
+                cursor,
+                "kpis_tmp_anc",
+                "unit_id bigint, anc_id bigint",
+                [(u, a) for u, chain in ancestors.items() for a in chain],
+            )
+            _temp_table(
+                cursor, "kpis_tmp_p", "period_id bigint PRIMARY KEY", [(p,) for p in periods]
+            )
+            _temp_table(
+                cursor,
+                "kpis_tmp_rp",
+                "period_id bigint PRIMARY KEY",
+                [(p,) for p in retention_periods],
+            )
+            retention_id = metric_ids.get(RETENTION, -1)
+            cursor.execute(
+                "DELETE FROM kpis_kpigrain "
+                "WHERE week_id IN (SELECT DISTINCT week_id FROM kpis_tmp_up)"
+            )
+            cursor.execute(
+                "DELETE FROM kpis_kpivalue WHERE metric_id <> %s "
+                "AND period_id IN (SELECT period_id FROM kpis_tmp_p)",
+                [retention_id],
+            )
+            cursor.execute(
+                "DELETE FROM kpis_kpivalue WHERE metric_id = %s "
+                "AND period_id IN (SELECT period_id FROM kpis_tmp_rp)",
+                [retention_id],
+            )
+            grains = 0
+            for src in SOURCES.values():
+                wanted = [m for m in src.metrics if m[0] in metric_ids]
+                if not wanted:
+                    continue
+                _drop(cursor, "kpis_tmp_src")
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE kpis_tmp_src AS " + _source_sql(src, keys=None)
+                )
+                for code, num, den, opn, wtd in wanted:
+                    cursor.execute(
+                        "INSERT INTO kpis_kpigrain (metric_id, user_id, org_unit_id, week_id, "
+                        "numerator, denominator, open_pipeline, weighted_pipeline) "
+                        f"SELECT {metric_ids[code]}, user_id, org_unit_id, week_id, "
+                        f"{num}, {den}, {opn}, {wtd} FROM kpis_tmp_src "
+                        f"WHERE {num} <> 0 OR {den} <> 0 OR {opn} <> 0 OR {wtd} <> 0"
+                    )
+                    grains += cursor.rowcount
+            stats["grains"] = grains
+            _drop(cursor, "kpis_tmp_src")
+            cursor.execute(
+                f"INSERT INTO kpis_kpivalue ({_VALUE_COLUMNS}) "
+                "SELECT g.metric_id, 'rep', g.user_id, u.period_id, SUM(g.numerator), "
+                "SUM(g.denominator), 0, SUM(g.open_pipeline), SUM(g.weighted_pipeline), "
+                "'no_target', %s FROM kpis_kpigrain g JOIN kpis_tmp_up u ON u.week_id = g.week_id "
+                "GROUP BY g.metric_id, g.user_id, u.period_id",
+                [now],
+            )
+            stats["rep_cells"] = cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO kpis_kpivalue ({_VALUE_COLUMNS}) "
+                "SELECT x.metric_id, 'unit', a.anc_id, u.period_id, SUM(x.n), SUM(x.d), 0, "
+                "SUM(x.o), SUM(x.w), 'no_target', %s FROM ("
+                "  SELECT metric_id, org_unit_id, week_id, SUM(numerator) AS n, "
+                "  SUM(denominator) AS d, SUM(open_pipeline) AS o, SUM(weighted_pipeline) AS w "
+                "  FROM kpis_kpigrain WHERE week_id IN (SELECT DISTINCT week_id FROM kpis_tmp_up) "
+                "  GROUP BY metric_id, org_unit_id, week_id"
+                ") x JOIN kpis_tmp_anc a ON a.unit_id = x.org_unit_id "
+                "JOIN kpis_tmp_up u ON u.week_id = x.week_id "
+                "GROUP BY x.metric_id, a.anc_id, u.period_id",
+                [now],
+            )
+            stats["unit_cells"] = cursor.rowcount
+            if RETENTION in metric_ids:
+                rows = _retention(cal, sorted(retention_periods), None, None, cursor)
+                objs = [
+                    KpiValue(
+                        metric_id=retention_id,
+                        owner_type=t,
+                        owner_id=o,
+                        period_id=p,
+                        numerator=n,
+                        denominator=dn,
+                    )
+                    for (t, o, p), (n, dn) in rows.items()
+                ]
+                for chunk in _chunks(objs):
+                    KpiValue.objects.bulk_create(chunk)
+                stats["retention_cells"] = len(objs)
+            # Cells for targets without actuals, then the targets themselves.
+            cursor.execute(
+                f"INSERT INTO kpis_kpivalue ({_VALUE_COLUMNS}) "
+                "SELECT t.metric_id, t.owner_type, t.owner_id, t.period_id, 0, 0, 0, 0, 0, "
+                "'no_target', %s FROM kpis_kpitarget t "
+                "WHERE t.period_id IN (SELECT period_id FROM kpis_tmp_p "
+                "  UNION SELECT period_id FROM kpis_tmp_rp) "
+                "AND NOT EXISTS (SELECT 1 FROM kpis_kpivalue v WHERE v.metric_id = t.metric_id "
+                "AND v.period_id = t.period_id AND v.owner_type = t.owner_type "
+                "AND v.owner_id = t.owner_id)",
+                [now],
+            )
+            cursor.execute(
+                "UPDATE kpis_kpivalue SET target = t.value FROM kpis_kpitarget t "
+                "WHERE t.metric_id = kpis_kpivalue.metric_id "
+                "AND t.period_id = kpis_kpivalue.period_id "
+                "AND t.owner_type = kpis_kpivalue.owner_type "
+                "AND t.owner_id = kpis_kpivalue.owner_id "
+                "AND kpis_kpivalue.period_id IN (SELECT period_id FROM kpis_tmp_p "
+                "  UNION SELECT period_id FROM kpis_tmp_rp)"
+            )
+            # Closed periods without a target need no Python: actual, forecast = actual.
+            actual = _actual_sql(metric_ids)
+            sums = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _SUM] or ["-1"]
+            cursor.execute(
+                f"UPDATE kpis_kpivalue SET actual = {actual} "
+                "WHERE period_id IN (SELECT period_id FROM kpis_tmp_p "
+                "  UNION SELECT period_id FROM kpis_tmp_rp)"
+            )
+            past = [p for p in periods | retention_periods if cal.periods[p].end < today]
+            _temp_table(
+                cursor, "kpis_tmp_past", "period_id bigint PRIMARY KEY", [(p,) for p in past]
+            )
+            cursor.execute(
+                "UPDATE kpis_kpivalue SET forecast = CASE WHEN metric_id IN "
+                f"({', '.join(sums)}) THEN actual ELSE NULL END "
+                "WHERE target IS NULL AND period_id IN (SELECT period_id FROM kpis_tmp_past)"
+            )
+            _drop(
+                cursor,
+                "kpis_tmp_dw",
+                "kpis_tmp_up",
+                "kpis_tmp_anc",
+                "kpis_tmp_p",
+                "kpis_tmp_rp",
+                "kpis_tmp_past",
+            )
+        open_periods = [p for p in periods | retention_periods if cal.periods[p].end >= today]
+        d = _derive_context(today, cal)
+        stats["derived"] = _refresh(
+            KpiValue.objects.filter(period_id__in=open_periods)
+            if open_periods
+            else KpiValue.objects.none(),
+            d,
+        ) + _refresh(
+            KpiValue.objects.filter(
+                target__isnull=False, period_id__in=[p for p in periods | retention_periods]
+            ).exclude(period_id__in=open_periods),
+            d,
+        )
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    return stats
+
+
+def _fy_id(year: int) -> int:
+    from salesgoals.models import FiscalYear
+
+    return FiscalYear.objects.only("id").get(year=year).pk
+
+
+# --- retention -----------------------------------------------------------------------------
+
+
+def _retention(
+    cal: _Calendar,
+    period_ids: list[int],
+    reps: dict[int, set[int]] | None,
+    units: dict[int, set[int]] | None,
+    cursor: Any,
+) -> dict[tuple[str, int, int], tuple[int, int]]:
+    """(owner_type, owner_id, period) → (retained, bought before) from live orders.
+
+    `reps`/`units` limit the owners per period (None: all); units need `kpis_tmp_anc`.
+    """
+    out: dict[tuple[str, int, int], tuple[int, int]] = {}
+    for pid in period_ids:
+        prev = cal.prev.get(pid)
+        if prev is None:
+            continue
+        p, q = cal.periods[pid], cal.periods[prev]
+        flags = (
+            "MAX(CASE WHEN o.order_date <= %s THEN 1 ELSE 0 END) AS b, "
+            "MAX(CASE WHEN o.order_date >= %s THEN 1 ELSE 0 END) AS n"
+        )
+        where = (
+            "o.deleted_at IS NULL AND o.customer_id IS NOT NULL AND "
+            "((o.order_date >= %s AND o.order_date <= %s) OR "
+            "(o.order_date >= %s AND o.order_date <= %s))"
+        )
+        params = [q.end, p.start, q.start, q.end, p.start, p.end]
+        for owner_type, limit in (("rep", reps), ("unit", units)):
+            owners = None if limit is None else sorted(limit.get(pid, ()))
+            if owners is not None and not owners:
+                continue
+            if owner_type == "rep":
+                scope_col, join, extra = "o.owner_id", "", ""
+                if owners is not None:
+                    extra = f" AND o.owner_id IN ({', '.join(map(str, owners))})"
+            else:
+                scope_col, join = "a.anc_id", "JOIN kpis_tmp_anc a ON a.unit_id = o.org_unit_id"
+                extra = ""
+                if owners is not None:
+                    extra = f" AND a.anc_id IN ({', '.join(map(str, owners))})"
+            cursor.execute(
+                f"SELECT x.sc, SUM(x.b * x.n), SUM(x.b) FROM (SELECT {scope_col} AS sc, "
+                f"o.customer_id, {flags} FROM kpis_order o {join} WHERE {where}{extra} "
+                f"GROUP BY {scope_col}, o.customer_id) x GROUP BY x.sc",
+                params,
+            )
+            for sc, retained, before in cursor.fetchall():
+                if before:
+                    out[(owner_type, int(sc), pid)] = (int(retained), int(before))
+    return out
+
+
+# --- incremental -----------------------------------------------------------------------------
+
+
+def _claim(batch_size: int) -> list[tuple[str, int, int, datetime.date]]:
+    skip = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM kpis_dirtykey WHERE id IN (SELECT id FROM kpis_dirtykey "
+            f"ORDER BY id LIMIT %s{skip}) RETURNING fact, user_id, org_unit_id, day",
+            [batch_size],
+        )
+        return [(f, int(u), int(o), _date(d)) for f, u, o, d in cursor.fetchall()]
+
+
+def drain_outbox(
+    *, batch_size: int = 5000, max_batches: int | None = None, today: datetime.date | None = None
+) -> dict:
+    """Recompute the cells behind the dirty keys, batch by batch, until the outbox is empty.
+
+    Returns counts: keys taken, grains changed, cells written and deleted, batches.
+    """
+    stats = {"keys": 0, "grains": 0, "cells": 0, "deleted": 0, "batches": 0}
+    while max_batches is None or stats["batches"] < max_batches:
+        with transaction.atomic():
+            _lock()
+            keys = _claim(batch_size)
+            if not keys:
+                break
+            _apply(keys, today or timezone.localdate(), stats)
+        stats["batches"] += 1
+        stats["keys"] += len(keys)
+        if len(keys) < batch_size:
+            break
+    return stats
+
+
+def _apply(
+    keys: list[tuple[str, int, int, datetime.date]], today: datetime.date, stats: dict
+) -> None:
+    cal = _calendar()
+    ancestors = _ancestors()
+    metric_ids = _metric_ids()
+    triples: dict[str, set[tuple[int, int, int]]] = defaultdict(set)
+    ret_reps: dict[int, set[int]] = defaultdict(set)
+    ret_units: dict[int, set[int]] = defaultdict(set)
+    for fact, user_id, unit_id, day in keys:
+        week = cal.week_of(day)
+        if week is None:
+            continue
+        for name in FACT_SOURCES.get(fact, ()):
+            triples[name].add((user_id, unit_id, week))
+        if fact == Metric.Fact.ORDER and RETENTION in metric_ids:
+            for pid in cal.up[week]:
+                for target in (pid, cal.next.get(pid)):
+                    if target is not None:
+                        ret_reps[target].add(user_id)
+                        ret_units[target].update(ancestors.get(unit_id, (unit_id,)))
+
+    deltas: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    retention: dict[tuple[str, int, int], tuple[int, int]] = {}
+    with connection.cursor() as cursor:
+        for name, wanted in triples.items():
+            src = SOURCES[name]
+            metrics = [m for m in src.metrics if m[0] in metric_ids]
+            if not metrics:
+                continue
+            _temp_table(
+                cursor,
+                "kpis_tmp_keys",
+                "user_id bigint, org_unit_id bigint, week_id bigint",
+                sorted(wanted),
+            )
+            first_won_filter = ""
+            if name == "customer":
+                first_won_filter = (
+                    " AND customer_id IN (SELECT c2.id FROM kpis_customer c2 JOIN kpis_tmp_keys k2"
+                    " ON c2.owner_id = k2.user_id AND c2.org_unit_id = k2.org_unit_id)"
+                )
+            sql = _source_sql(src, keys="kpis_tmp_keys", first_won_filter=first_won_filter)
+            cursor.execute(sql)
+            fresh: dict[tuple[int, int, int], tuple[int, ...]] = {
+                (int(u), int(o), int(w)): tuple(int(c or 0) for c in cols)
+                for u, o, w, *cols in cursor.fetchall()
+            }
+            ids = {metric_ids[m[0]]: m for m in metrics}
+            cursor.execute(
+                "SELECT g.id, g.metric_id, g.user_id, g.org_unit_id, g.week_id, g.numerator, "
+                "g.denominator, g.open_pipeline, g.weighted_pipeline FROM kpis_kpigrain g "
+                "JOIN kpis_tmp_keys k ON g.user_id = k.user_id AND g.org_unit_id = k.org_unit_id "
+                f"AND g.week_id = k.week_id WHERE g.metric_id IN ({', '.join(map(str, ids))})"
+            )
+            old = {(r[1], r[2], r[3], r[4]): (r[0], tuple(r[5:9])) for r in cursor.fetchall()}
+            upserts: list[KpiGrain] = []
+            removed: list[int] = []
+            for triple in wanted:
+                cols = fresh.get(triple)
+                for metric_id, (_code, *exprs) in ids.items():
+                    new = _evaluate(exprs, cols) if cols else (0, 0, 0, 0)
+                    pk, before = old.get((metric_id, *triple), (None, (0, 0, 0, 0)))
+                    if new == tuple(before):
+                        continue
+                    stats["grains"] += 1
+                    if any(new):
+                        upserts.append(
+                            KpiGrain(
+                                metric_id=metric_id,
+                                user_id=triple[0],
+                                org_unit_id=triple[1],
+                                week_id=triple[2],
+                                numerator=new[0],
+                                denominator=new[1],
+                                open_pipeline=new[2],
+                                weighted_pipeline=new[3],
+                            )
+                        )
+                    elif pk is not None:
+                        removed.append(pk)
+                    diff = [a - b for a, b in zip(new, before, strict=True)]
+                    user_id, unit_id, week = triple
+                    for pid in cal.up[week]:
+                        cells = [(metric_id, OwnerType.REP, user_id, pid)]
+                        cells += [
+                            (metric_id, OwnerType.UNIT, a, pid)
+                            for a in ancestors.get(unit_id, (unit_id,))
+                        ]
+                        for cell in cells:
+                            acc = deltas[cell]
+                            for i in range(4):
+                                acc[i] += diff[i]
+            for chunk in _chunks(upserts):
+                KpiGrain.objects.bulk_create(
+                    chunk,
+                    update_conflicts=True,
+                    unique_fields=["user_id", "org_unit_id", "week", "metric"],
+                    update_fields=[
+                        "numerator",
+                        "denominator",
+                        "open_pipeline",
+                        "weighted_pipeline",
+                    ],
+                )
+            for chunk in _chunks(removed):
+                KpiGrain.objects.filter(pk__in=chunk).delete()
+        _drop(cursor, "kpis_tmp_keys")
+        if ret_reps or ret_units:
+            wanted_units = set().union(*ret_units.values())
+            _temp_table(
+                cursor,
+                "kpis_tmp_anc",
+                "unit_id bigint, anc_id bigint",
+                [(u, a) for u, chain in ancestors.items() for a in chain if a in wanted_units],
+            )
+            retention = _retention(
+                cal, sorted(set(ret_reps) | set(ret_units)), ret_reps, ret_units, cursor
+            )
+            _drop(cursor, "kpis_tmp_anc")
+    ret_id = metric_ids.get(RETENTION)
+    touched: set[CellKey] = {k for k, v in deltas.items() if any(v)}
+    if ret_id is not None:
+        for pid, reps in ret_reps.items():
+            touched.update((ret_id, OwnerType.REP, r, pid) for r in reps)
+        for pid, units in ret_units.items():
+            touched.update((ret_id, OwnerType.UNIT, u, pid) for u in units)
+    if not touched:
+        return
+    existing = _load_cells(touched)
+    d = _derive_context(today, cal)
+    write: list[KpiValue] = []
+    drop: list[int] = []
+    for key in touched:
+        cell = existing.get(key)
+        if cell is None:
+            cell = KpiValue(metric_id=key[0], owner_type=key[1], owner_id=key[2], period_id=key[3])
+        if key[0] == ret_id:
+            cell.numerator, cell.denominator = retention.get((key[1], key[2], key[3]), (0, 0))
+        else:
+            diff = deltas[key]
+            cell.numerator += diff[0]
+            cell.denominator += diff[1]
+            cell.open_pipeline += diff[2]
+            cell.weighted_pipeline += diff[3]
+        if _empty(cell) and cell.target is None:
+            if cell.pk is not None:
+                drop.append(cell.pk)
+            continue
+        write.append(cell)
+    _load_child_targets(d, write)
+    for cell in write:
+        derive(cell, d)
+    _save_cells(write)
+    for chunk in _chunks(drop):
+        KpiValue.objects.filter(pk__in=chunk).delete()
+    stats["cells"] += len(write)
+    stats["deleted"] += len(drop)
+
+
+def _evaluate(exprs: list[str], cols: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The (num, den, open, weighted) of one metric from a source row (same as the SQL)."""
+    env = {f"c{i}": v for i, v in enumerate(cols)}
+    out = []
+    for expr in exprs:
+        total = 0
+        for term in expr.split("+"):
+            term = term.strip()
+            total += env[term] if term in env else int(term)
+        out.append(total)
+    return out[0], out[1], out[2], out[3]
+
+
+def _empty(cell: KpiValue) -> bool:
+    return not (cell.numerator or cell.denominator or cell.open_pipeline or cell.weighted_pipeline)
+
+
+def _load_cells(keys: set[CellKey]) -> dict[CellKey, KpiValue]:
+    with connection.cursor() as cursor:
+        _temp_table(
+            cursor,
+            "kpis_tmp_cells",
+            "metric_id bigint, owner_type varchar(4), owner_id bigint, period_id bigint",
+            sorted(keys),
+        )
+        cursor.execute(
+            "SELECT v.id FROM kpis_kpivalue v JOIN kpis_tmp_cells t ON v.metric_id = t.metric_id "
+            "AND v.period_id = t.period_id AND v.owner_type = t.owner_type "
+            "AND v.owner_id = t.owner_id"
+        )
+        ids = [r[0] for r in cursor.fetchall()]
+        _drop(cursor, "kpis_tmp_cells")
+    found: dict[CellKey, KpiValue] = {}
+    for chunk in _chunks(ids):
+        for v in KpiValue.objects.filter(pk__in=chunk):
+            found[(v.metric_id, v.owner_type, v.owner_id, v.period_id)] = v
+    return found
+
+
+_SAVE_FIELDS = [
+    "numerator",
+    "denominator",
+    "open_pipeline",
+    "weighted_pipeline",
+    *DERIVED_FIELDS,
+    "computed_at",
+]
+
+
+def _save_cells(cells: list[KpiValue]) -> None:
+    cells.sort(key=lambda v: (v.metric_id, v.period_id, v.owner_type, v.owner_id))
+    for chunk in _chunks(cells):
+        KpiValue.objects.bulk_create(
+            chunk,
+            update_conflicts=True,
+            unique_fields=["metric", "period", "owner_type", "owner_id"],
+            update_fields=_SAVE_FIELDS,
+        )
+
+
+# --- derived fields on demand ---------------------------------------------------------------
+
+
+def _refresh(queryset: Any, d: _Derive) -> int:
+    """Sync `target` from KpiTarget and recompute the derived fields of these cells."""
+    count = 0
+    last = 0
+    while True:
+        cells = list(queryset.filter(pk__gt=last).order_by("pk")[:_BATCH])
+        if not cells:
+            return count
+        last = cells[-1].pk
+        targets = _targets_for(cells)
+        for cell in cells:
+            cell.target = targets.get(
+                (cell.metric_id, cell.owner_type, cell.owner_id, cell.period_id)
+            )
+        _load_child_targets(d, cells)
+        changed = []
+        for cell in cells:
+            before = [getattr(cell, f) for f in DERIVED_FIELDS]
+            derive(cell, d)
+            if [getattr(cell, f) for f in DERIVED_FIELDS] != before:
+                changed.append(cell)
+        if changed:
+            KpiValue.objects.bulk_update(changed, [*DERIVED_FIELDS, "computed_at"])
+            count += len(changed)
+
+
+def _targets_for(cells: list[KpiValue]) -> dict[CellKey, int]:
+    periods = {c.period_id for c in cells}
+    owners = {c.owner_id for c in cells}
+    metrics = {c.metric_id for c in cells}
+    rows = KpiTarget.objects.filter(
+        period_id__in=periods, owner_id__in=owners, metric_id__in=metrics
+    ).values_list("metric_id", "owner_type", "owner_id", "period_id", "value")
+    return {(m, t, o, p): v for m, t, o, p, v in rows}
+
+
+def refresh_derived(
+    *,
+    keys: Iterable[CellKey] | None = None,
+    period_ids: Iterable[int] | None = None,
+    today: datetime.date | None = None,
+) -> dict:
+    """Target, attainment, expected-to-date, pace, status, required rate, forecast, coverage.
+
+    `keys`: exactly these cells; a cell is created (zero actuals) where a target exists
+    without one, and deleted where neither actuals nor a target remain. `period_ids`: every
+    cell of these periods. Neither: every cell. Targets come from `KpiTarget`.
+    """
+    with transaction.atomic():
+        _lock()
+        d = _derive_context(today)
+        if keys is None:
+            qs = KpiValue.objects.all()
+            if period_ids is not None:
+                qs = qs.filter(period_id__in=list(period_ids))
+            return {"cells": _refresh(qs, d)}
+        keys = set(keys)
+        existing = _load_cells(keys)
+        targets: dict[CellKey, int] = {}
+        for chunk in _chunks(sorted(keys), 500):
+            targets.update(
+                _targets_for(
+                    [
+                        KpiValue(metric_id=m, owner_type=t, owner_id=o, period_id=p)
+                        for m, t, o, p in chunk
+                    ]
+                )
+            )
+        write: list[KpiValue] = []
+        drop: list[int] = []
+        for key in keys:
+            cell = existing.get(key)
+            target = targets.get(key)
+            if cell is None:
+                if target is None:
+                    continue
+                cell = KpiValue(
+                    metric_id=key[0], owner_type=key[1], owner_id=key[2], period_id=key[3]
+                )
+            cell.target = target
+            if target is None and _empty(cell):
+                drop.append(cell.pk)
+                continue
+            write.append(cell)
+        _load_child_targets(d, write)
+        for cell in write:
+            derive(cell, d)
+        _save_cells(write)
+        for chunk in _chunks(drop):
+            KpiValue.objects.filter(pk__in=chunk).delete()
+        return {"cells": len(write), "deleted": len(drop)}
+
+
+def refresh_due(*, since: datetime.date | None, today: datetime.date | None = None) -> dict:
+    """Refresh the cells of every period that overlaps since..today (pace moves daily)."""
+    today = today or timezone.localdate()
+    since = since or today - datetime.timedelta(days=1)
+    ids = list(Period.objects.filter(start__lte=today, end__gte=since).values_list("id", flat=True))
+    return refresh_derived(period_ids=ids, today=today) if ids else {"cells": 0}
