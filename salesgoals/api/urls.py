@@ -1,12 +1,15 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from kpis import api_kpi
+
 from . import auth, calendar, metrics, org
 
 router = DefaultRouter()
 org.register(router)
 calendar.register(router)
 metrics.register(router)
+api_kpi.register(router)
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),
