@@ -42,6 +42,7 @@ __all__ = [
     "deal_list",
     "fact_can_edit",
     "fact_can_view",
+    "fact_detail_queryset",
     "fact_filter",
     "fact_get_for_user",
     "fact_list",
@@ -150,9 +151,15 @@ def fact_can_edit(user: User, fact: Fact) -> bool:
     return scope.can_edit(user, fact)
 
 
+def fact_detail_queryset(model: type[M]) -> QuerySet[M]:
+    """Every live fact of a kind, pre-joined, unscoped: look up first, then check the scope
+    (so that out of scope is 403 and unknown is 404)."""
+    return _prejoined(model.objects.alive())
+
+
 def fact_get_for_user(*, user: User, model: type[M], pk: Any, edit: bool = False) -> M:
     """One live fact, pre-joined: 404 if unknown or deleted, 403 outside the user's scope."""
-    fact = get_object_or_404(_prejoined(model.objects.alive()), pk=pk)
+    fact = get_object_or_404(fact_detail_queryset(model), pk=pk)
     allowed = fact_can_edit(user, fact) if edit else fact_can_view(user, fact)
     if not allowed:
         raise PermissionDenied

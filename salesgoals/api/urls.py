@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+import kpis.api
 from kpis import api_kpi
 
 from . import auth, calendar, metrics, org
