@@ -10,6 +10,7 @@ router = DefaultRouter()
 org.register(router)
 calendar.register(router)
 metrics.register(router)
+kpis.api.register(router)
 api_kpi.register(router)
 
 urlpatterns = [
