@@ -13,6 +13,7 @@ urlpatterns = [
     path("notifications/read/", home.notification_mark_read, name="notifications-read"),
     path("org/", include(org.urlpatterns)),
     path("calendar/", include(calendar_views.urlpatterns)),
+    path("kpis/", include("kpis.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -46,6 +46,7 @@ __all__ = [
     "fact_filter",
     "fact_get_for_user",
     "fact_list",
+    "facts_editable",
     "facts_for",
     "facts_visible",
     "lead_list",
@@ -149,6 +150,22 @@ def fact_can_view(user: User, fact: Fact) -> bool:
 def fact_can_edit(user: User, fact: Fact) -> bool:
     """Owners' data rule of `scope.can_edit`: reps their own, managers their subtree."""
     return scope.can_edit(user, fact)
+
+
+def facts_editable(user: User, facts: Iterable[Fact]) -> set[int]:
+    """Ids of the given facts `user` may change, as `scope.can_edit` decides, in one query.
+
+    For lists: the facts come pre-joined with their unit, so nothing is asked per row.
+    """
+    rows = list(facts)
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if scope.sees_everything(user):
+        return {f.pk for f in rows}
+    if user.role == Role.MANAGER:
+        roots = scope.managed_roots(user)
+        return {f.pk for f in rows if any(f.org_unit.path.startswith(p) for p in roots)}
+    return {f.pk for f in rows if f.owner_id == user.pk}
 
 
 def fact_detail_queryset(model: type[M]) -> QuerySet[M]:
