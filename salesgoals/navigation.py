@@ -39,8 +39,9 @@ AREAS: tuple[Area, ...] = (
         "kpis",
         _("KPIs and dashboards"),
         _("Revenue, payments collected, conversion and retention against target, with pace."),
-        "area",
+        "dashboards:home",
         ALL_ROLES,
+        built=True,
     ),
     Area(
         "plans",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("org/", include(org.urlpatterns)),
     path("calendar/", include(calendar_views.urlpatterns)),
     path("kpis/", include("kpis.urls")),
+    path("dashboards/", include("kpis.urls_dashboards")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

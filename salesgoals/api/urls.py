@@ -2,7 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 import kpis.api
-from kpis import api_kpi
+from kpis import api_dashboards, api_kpi
 
 from . import auth, calendar, metrics, org
 
@@ -12,6 +12,7 @@ calendar.register(router)
 metrics.register(router)
 kpis.api.register(router)
 api_kpi.register(router)
+api_dashboards.register(router)
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),

@@ -1,0 +1,303 @@
+"""Dashboard pages: executive, manager and rep dashboards, and the drill-down to the facts.
+
+Thin views: `kpis.dashboards.dashboard_select` decides access and resolves the period, unit,
+rep and metric (the same function as the API), the board builders make the data, and the
+templates render tables (each number links to the drill-down) and plotly charts (figure JSON
+embedded with `json_script`, drawn by static/js/dashboards.js with the local plotly.js).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from kpis.dashboards import BUILDERS, DashboardError, Selection, dashboard_select
+from kpis.dashboards import numbers as num
+from kpis.dashboards.boards import cell_view, period_info, period_label
+from kpis.models import Deal, DealShare, KpiValue, OwnerType
+from kpis.selectors import facts_for, kpi_values_visible
+from salesgoals import money, scope
+from salesgoals.models import Metric, OrgUnit, Period, PeriodKind, Role, User
+
+PER_PAGE = 50
+PARAMS = ("period", "period_kind", "org_unit", "rep", "metric")
+
+
+def boards_for(user: User) -> list[tuple[str, str]]:
+    """The dashboards a user may open, as (board, title), in the order of the tabs."""
+    boards = []
+    if scope.sees_everything(user):
+        boards.append(("executive", _("Executive")))
+    if scope.sees_everything(user) or user.role == Role.MANAGER:
+        boards.append(("manager", _("Team")))
+    boards.append(("rep", _("My numbers")))
+    return boards
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The role's own dashboard: executives the company, managers their team, reps theirs."""
+    board = boards_for(request.user)[0][0]
+    query = request.GET.urlencode()
+    url = reverse(f"dashboards:{board}")
+    return redirect(f"{url}?{query}" if query else url)
+
+
+def _link(request: HttpRequest, board: str, **changes: Any) -> str:
+    """This page's query with some choices changed (None drops one)."""
+    query = {k: request.GET.get(k) for k in PARAMS if request.GET.get(k)}
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    url = reverse(f"dashboards:{board}")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _pickers(request: HttpRequest, sel: Selection) -> dict[str, Any]:
+    """Period (kind tabs, a list of the fiscal year's periods, previous/next), unit, rep and
+    metric choices, as links and options built once."""
+    board = sel.board
+    out: dict[str, Any] = {"kinds": [], "options": [], "units": [], "reps": []}
+    if sel.period is not None:
+        day = sel.reference_day
+        for period in sel.containing(day) if day else []:
+            out["kinds"].append(
+                {
+                    "kind": period.kind,
+                    "title": PeriodKind(period.kind).label,
+                    "url": _link(request, board, period=period.pk, period_kind=None),
+                    "current": period.kind == sel.period.kind,
+                }
+            )
+        out["kinds"].sort(key=lambda k: ["year", "quarter", "month", "week"].index(k["kind"]))
+        out["options"] = [
+            {"id": p.pk, "label": period_label(p), "selected": p.pk == sel.period.pk}
+            for p in sel.periods_of(sel.period.kind)
+        ]
+        for name, period in (("previous", sel.prev_period), ("next", sel.next_period)):
+            out[name] = (
+                {"url": _link(request, board, period=period.pk), "label": period_label(period)}
+                if period
+                else None
+            )
+    if board in ("executive", "manager"):
+        units = scope.visible_units(sel.user).order_by("path").only("name", "path", "depth")
+        top = min((u.depth for u in units), default=1)
+        out["units"] = [
+            {
+                "id": u.pk,
+                "label": "\u2003" * (u.depth - top) + u.name,
+                "selected": sel.unit is not None and u.pk == sel.unit.pk,
+            }
+            for u in units
+        ]
+    if board == "rep" and (scope.sees_everything(sel.user) or sel.user.role == Role.MANAGER):
+        people = (
+            scope.visible_users(sel.user)
+            .filter(is_active=True)
+            .select_related("org_unit")
+            .order_by("org_unit__path", "display_name", "username")
+        )
+        out["reps"] = [
+            {
+                "id": p.pk,
+                "label": f"{p.display} · {p.org_unit.name}" if p.org_unit_id else p.display,
+                "selected": sel.rep is not None and p.pk == sel.rep.pk,
+            }
+            for p in people
+        ]
+    out["metrics"] = [
+        {
+            "code": m.code,
+            "label": m.localized_name,
+            "selected": sel.metric is not None and m.pk == sel.metric.pk,
+        }
+        for m in sel.metrics
+    ]
+    out["hidden"] = {
+        k: request.GET[k]
+        for k in ("rep", "org_unit")
+        if request.GET.get(k) and not out["units" if k == "org_unit" else "reps"]
+    }
+    return out
+
+
+def _board(request: HttpRequest, board: str) -> HttpResponse:
+    try:
+        sel = dashboard_select(
+            user=request.user, board=board, **{k: request.GET.get(k) or None for k in PARAMS}
+        )
+    except DashboardError as error:
+        for field, problems in error.message_dict.items():
+            for problem in problems:
+                messages.error(request, f"{field}: {problem}")
+        return redirect(f"dashboards:{board}")
+    data = BUILDERS[board](sel)
+    context = {
+        "board": board,
+        "boards": boards_for(request.user),
+        "sel": sel,
+        "data": data,
+        "pickers": _pickers(request, sel),
+        "figure_ids": [f"fig-{name}" for name in data["figures"]],
+    }
+    if board == "manager" and sel.period is not None:
+        for row in data["reps"]:
+            row["url"] = _link(request, "rep", rep=row["id"], org_unit=None)
+    if board == "executive":
+        for row in data["performers"]["top"] + data["performers"]["bottom"]:
+            row["rep_url"] = _link(request, "rep", rep=row["rep"]["id"], org_unit=None)
+        for row in data["breakdown"]:
+            row["unit_url"] = _link(request, "executive", org_unit=row["org_unit"]["id"])
+    return render(request, f"kpis/dashboard_{board}.html", context)
+
+
+@login_required
+def executive(request: HttpRequest) -> HttpResponse:
+    return _board(request, "executive")
+
+
+@login_required
+def manager(request: HttpRequest) -> HttpResponse:
+    return _board(request, "manager")
+
+
+@login_required
+def rep(request: HttpRequest) -> HttpResponse:
+    return _board(request, "rep")
+
+
+# --- drill-down ------------------------------------------------------------------------------
+
+
+def _share_rows(rows: list[DealShare]) -> list[dict[str, Any]]:
+    out = []
+    for share in rows:
+        deal: Deal = share.deal
+        credited = deal.amount_minor * share.share_bp
+        out.append(
+            {
+                "pk": deal.pk,
+                "kind": "deal",
+                "name": deal.name,
+                "customer": deal.customer.name if deal.customer_id else "",
+                "status": deal.get_status_display(),
+                "date": deal.close_date,
+                "created": deal.created_date,
+                "amount": money.format_money(deal.amount_minor),
+                "share": num.show_percent(num.percent_of_bp(share.share_bp)),
+                "credited": money.format_money((2 * credited + 10000) // 20000),
+                "person": share.user.display,
+                "unit": share.org_unit.name,
+            }
+        )
+    return out
+
+
+def _fact_rows(rows: list[Any], metric: Metric) -> list[dict[str, Any]]:
+    out = []
+    for fact in rows:
+        date = getattr(fact, "first_won_date", None)
+        for field in ("activity_date", "order_date", "payment_date", "created_date"):
+            if date is None and hasattr(fact, field):
+                date = getattr(fact, field)
+        row = {
+            "pk": fact.pk,
+            "kind": fact._meta.model_name,
+            "name": str(fact),
+            "customer": "",
+            "date": date,
+            "amount": money.format_money(fact.amount_minor)
+            if hasattr(fact, "amount_minor")
+            else "",
+            "person": fact.owner.display,
+            "unit": fact.org_unit.name,
+        }
+        customer_id = getattr(fact, "customer_id", None)
+        if customer_id:
+            row["customer"] = fact.customer.name
+        if hasattr(fact, "retained"):
+            row["retained"] = fact.retained
+        if hasattr(fact, "kind") and metric.fact == Metric.Fact.ACTIVITY:
+            row["status"] = fact.get_kind_display()
+        out.append(row)
+    return out
+
+
+@login_required
+def drill(request: HttpRequest) -> HttpResponse:
+    """The facts (and credit shares) behind one KPI cell, in the viewer's scope."""
+    code = request.GET.get("metric", "")
+    owner_type = request.GET.get("owner_type", "")
+    owner_id = request.GET.get("owner", "")
+    period_id = request.GET.get("period", "")
+    if owner_type not in OwnerType.values or not owner_id.isdigit() or not period_id.isdigit():
+        raise Http404(_("Choose a KPI cell to see the facts behind it."))
+    period = get_object_or_404(Period.objects.select_related("fiscal_year"), pk=period_id)
+    found = facts_for(code, owner_type, int(owner_id), period.start, period.end, request.user)
+    metric = found.metric
+    page = Paginator(found.rows, PER_PAGE).get_page(request.GET.get("page"))
+    rows = (
+        _share_rows(list(page.object_list))
+        if found.via_shares
+        else _fact_rows(list(page.object_list), metric)
+    )
+    cell = (
+        kpi_values_visible(request.user)
+        .filter(metric=metric, owner_type=owner_type, owner_id=int(owner_id), period=period)
+        .first()
+    )
+    summary = cell_view(
+        metric,
+        cell,
+        owner_type=owner_type,
+        owner_id=int(owner_id),
+        period=period,
+        drill=_SelfDrill(request),
+    )
+    owner = found.owner
+    if isinstance(owner, User):
+        back = reverse("dashboards:rep") + "?" + urlencode({"rep": owner.pk, "period": period.pk})
+    else:
+        query = urlencode({"org_unit": owner.pk, "period": period.pk})
+        back = reverse("dashboards:home") + "?" + query
+    context = {
+        "metric": metric,
+        "owner": owner,
+        "owner_is_unit": isinstance(owner, OrgUnit),
+        "period": period,
+        "period_info": period_info(period),
+        "previous": found.previous,
+        "via_shares": found.via_shares,
+        "rows": rows,
+        "page": page,
+        "summary": summary,
+        "back": back,
+        "base_query": urlencode(
+            {"metric": code, "owner_type": owner_type, "owner": owner_id, "period": period_id}
+        ),
+        "is_retention": metric.code == "retention_rate",
+        "is_new_customers": metric.code == "new_customers",
+        "status_class": KpiValue.Status,
+    }
+    return render(request, "kpis/dashboard_drill.html", context)
+
+
+class _SelfDrill:
+    """On the drill-down page the cell's own link is the page itself."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.path = request.get_full_path()
+
+    def url(self, metric: Metric, owner_type: str, owner_id: int, period: Period) -> str:
+        return self.path
