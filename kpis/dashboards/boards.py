@@ -578,10 +578,10 @@ def rep_dashboard(sel: Selection) -> dict[str, Any]:
     bars = _attainment_rows(month_rows, [m.localized_name for m in sel.metrics])
     if bars:
         out["figures"]["attainment"] = figures.attainment_bars(
-            bars, _("My attainment — %(period)s") % {"period": period_label(month)}
+            bars, _("Attainment by metric — %(period)s") % {"period": period_label(month)}
         )
-    if weeks:
-        week_rows = [view(focus, w) for w in weeks]
+    week_rows = [view(focus, w) for w in weeks]
+    if any(r["has_target"] or Decimal(r["actual"] or 0) for r in week_rows):
         started = [w.start <= sel.today for w in weeks]
         out["figures"]["weekly"] = figures.actual_vs_target(
             [_short_label(w) for w in weeks],

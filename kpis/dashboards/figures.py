@@ -194,9 +194,9 @@ def funnel(stages: list[str], counts: list[int], title: str) -> Figure:
         go.Funnel(
             y=stages,
             x=counts,
-            textinfo="value+percent initial",
+            textinfo="value",
             marker={"color": [BLUE, "#4a8fd0", GREEN]},
-            connector={"line": {"color": "#cfd6de"}},
+            connector={"fillcolor": "#e6ebf1", "line": {"color": "#cfd6de"}},
         ),
         layout=_layout(title, height=300, showlegend=False),
     )
