@@ -437,8 +437,10 @@ def test_bulk_import_saves_in_dependency_order_and_marks_keys(org: Org) -> None:
         status="won",
         created_date=DAY,
         close_date=CLOSE,
-        amount_minor=100000,
+        amount_minor=710000,
+        currency="USD",
         original_amount_minor=100000,
+        exchange_rate=Decimal("7.1"),
     )
     order = Order(
         source="import",
@@ -447,15 +449,73 @@ def test_bulk_import_saves_in_dependency_order_and_marks_keys(org: Org) -> None:
         customer=customer,
         deal=deal,
         order_date=CLOSE,
-        amount_minor=100000,
+        amount_minor=710000,
+        currency="USD",
         original_amount_minor=100000,
+        exchange_rate=Decimal("7.1"),
     )
-    counts = services.facts_bulk_import(customers=[customer], deals=[deal], orders=[order])
-    assert counts["deal"] == counts["order"] == counts["dealshare"] == 1
+    payment = Payment(
+        owner=org.rep,
+        customer=customer,
+        order=order,
+        payment_date=CLOSE + datetime.timedelta(days=30),
+        amount_minor=710000,
+        currency="USD",
+        original_amount_minor=100000,
+        exchange_rate=Decimal("7.1"),
+    )
+    activity = Activity(
+        owner=org.rep,
+        customer=customer,
+        deal=deal,
+        subject="Visit",
+        kind="visit",
+        activity_date=DAY,
+    )
+    lead = Lead(
+        owner=org.rep,
+        name="L",
+        status=Lead.Status.CONVERTED,
+        created_date=DAY,
+        converted_date=DAY,
+        customer=customer,
+    )
+    counts = services.facts_bulk_import(
+        customers=[customer],
+        leads=[lead],
+        deals=[deal],
+        orders=[order],
+        payments=[payment],
+        activities=[activity],
+    )
+    assert counts["deal"] == counts["order"] == counts["dealshare"] == counts["payment"] == 1
     assert Order.objects.get().deal_id == deal.pk
     assert shares_of(deal) == {(org.rep.pk, org.team_a.pk, 10000)}
+    stored = Payment.objects.get()
+    assert (stored.order_id, stored.customer_id, stored.org_unit_id) == (
+        order.pk,
+        customer.pk,
+        org.team_a.pk,
+    )
+    assert (stored.exchange_rate, stored.currency, stored.payment_date) == (
+        Decimal("7.1"),
+        "USD",
+        payment.payment_date,
+    )
+    assert stored.external_id.startswith("manual-")
+    assert stored.created_at is not None
+    assert stored.deleted_at is None
+    stored_activity = Activity.objects.get()
+    assert (stored_activity.kind, stored_activity.deal_id, stored_activity.subject) == (
+        "visit",
+        deal.pk,
+        "Visit",
+    )
+    assert Lead.objects.get().customer_id == customer.pk
     assert ("deal", org.rep.pk, org.team_a.pk, CLOSE) in keys()
     assert ("customer", org.rep.pk, org.team_a.pk, CLOSE) in keys()
+    assert ("payment", org.rep.pk, org.team_a.pk, payment.payment_date) in keys()
+    assert ("activity", org.rep.pk, org.team_a.pk, DAY) in keys()
 
 
 def test_bulk_import_checks_shares(org: Org) -> None:
