@@ -24,7 +24,7 @@ from kpis.dashboards import numbers as num
 from kpis.dashboards.boards import cell_view, period_info, period_label
 from kpis.models import Deal, DealShare, KpiValue, OwnerType
 from kpis.selectors import facts_for, kpi_values_visible
-from salesgoals import money, scope
+from salesgoals import scope
 from salesgoals.models import Metric, OrgUnit, Period, PeriodKind, Role, User
 
 PER_PAGE = 50
@@ -194,9 +194,9 @@ def _share_rows(rows: list[DealShare]) -> list[dict[str, Any]]:
                 "status": deal.get_status_display(),
                 "date": deal.close_date,
                 "created": deal.created_date,
-                "amount": money.format_money(deal.amount_minor),
+                "amount": num.show_money(deal.amount_minor, decimals=True),
                 "share": num.show_percent(num.percent_of_bp(share.share_bp)),
-                "credited": money.format_money((2 * credited + 10000) // 20000),
+                "credited": num.show_money((2 * credited + 10000) // 20000, decimals=True),
                 "person": share.user.display,
                 "unit": share.org_unit.name,
             }
@@ -217,7 +217,7 @@ def _fact_rows(rows: list[Any], metric: Metric) -> list[dict[str, Any]]:
             "name": str(fact),
             "customer": "",
             "date": date,
-            "amount": money.format_money(fact.amount_minor)
+            "amount": num.show_money(fact.amount_minor, decimals=True)
             if hasattr(fact, "amount_minor")
             else "",
             "person": fact.owner.display,

@@ -74,7 +74,10 @@ def attainment_bars(rows: list[dict[str, Any]], title: str) -> Figure:
         layout=_layout(
             title,
             height=max(200, 60 + 34 * len(rows)),
-            xaxis={"ticksuffix": "%", "rangemode": "tozero"},
+            xaxis={
+                "ticksuffix": "%",
+                "range": [0, max([110.0, *(r["attainment"] * 1.08 for r in rows)])],
+            },
             shapes=[
                 {
                     "type": "line",

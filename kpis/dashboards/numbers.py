@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.utils import formats
+from django.utils import formats, numberformat
 
 from kpis.models import KpiValue
 from kpis.rollup import SCALE
@@ -57,8 +57,36 @@ def api_decimal(value: Decimal | None) -> str | None:
 
 
 def _number(value: Decimal, places: int) -> str:
+    """Grouped by thousands in every language.
+
+    Django's zh-hans formats have no thousands separator (and group by 4), but Chinese
+    business figures are written ¥1,234,567, so a locale without one gets "," by threes.
+    """
     rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return formats.number_format(rounded, decimal_pos=places, use_l10n=True, force_grouping=True)
+    separator = formats.get_format("THOUSAND_SEPARATOR")
+    grouping = formats.get_format("NUMBER_GROUPING")
+    if not separator or not grouping:
+        separator, grouping = ",", 3
+    return numberformat.format(
+        rounded,
+        formats.get_format("DECIMAL_SEPARATOR"),
+        decimal_pos=places,
+        grouping=grouping,
+        thousand_sep=separator,
+        force_grouping=True,
+    )
+
+
+def show_money(minor: int | None, *, decimals: bool = False) -> str:
+    """Minor units in the base currency: "¥1,234,568" (or "¥1,234,567.89" with decimals)."""
+    if minor is None:
+        return DASH
+    amount = money.from_minor(minor)
+    text = _number(abs(amount), 2 if decimals else 0)
+    code = money.base_currency()
+    symbol = money.SYMBOLS.get(code)
+    sign = "-" if amount < 0 and text.strip("0.,") else ""
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {code}"
 
 
 def show(metric: Metric, value: Decimal | None) -> str:
@@ -66,7 +94,7 @@ def show(metric: Metric, value: Decimal | None) -> str:
     if value is None:
         return DASH
     if metric.unit == Metric.Unit.CURRENCY:
-        return money.format_money(money.to_minor(value), decimals=False)
+        return show_money(money.to_minor(value))
     if metric.unit == Metric.Unit.PERCENT:
         return show_percent(value)
     places = 0 if value == value.to_integral_value() else 1
