@@ -200,6 +200,7 @@ class FactForm(forms.Form):
         people = writable_people(user)
         self.fields["owner"].queryset = people
         self.fields["owner"].empty_label = None
+        self.fields["owner"].initial = user.pk
         self.owner_fixed = user.role == Role.REP and not scope.sees_everything(user)
         if self.owner_fixed:
             del self.fields["owner"]
