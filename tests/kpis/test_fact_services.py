@@ -16,6 +16,7 @@ from salesgoals import money
 from salesgoals import services as core_services
 from salesgoals.models import Metric
 from tests.core.org_fixtures import Org
+from tests.factories import UserFactory
 from tests.kpis.fact_fixtures import (
     DAY,
     _no_drain,  # noqa: F401
@@ -537,3 +538,114 @@ def test_every_fact_kind_maps_to_a_metric_fact() -> None:
     assert {services.fact_kind(m) for m in (Customer, Lead, Deal, Order, Payment, Activity)} == set(
         Metric.Fact.values
     )
+
+
+# --- Drill-down: the facts behind a KPI cell ------------------------------------------------
+
+
+def _numerator(drill: selectors.FactDrilldown) -> int:
+    """The cell's numerator (1/10000 of the base unit, as `kpis.rollup` stores it)."""
+    code = drill.metric.code
+    if drill.via_shares:
+        won = [s for s in drill.rows if s.deal.status == "won" or code == "pipeline_created"]
+        if code in ("deals_won", "conversion_rate"):
+            return sum(s.share_bp for s in won)
+        return sum(s.deal.amount_minor * s.share_bp for s in won)
+    if code in ("orders", "payments"):
+        return sum(f.amount_minor for f in drill.rows) * 10000
+    return len(drill.rows) * 10000
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "revenue",
+        "deals_won",
+        "pipeline_created",
+        "conversion_rate",
+        "orders",
+        "payments",
+        "activities",
+        "new_customers",
+    ],
+)
+def test_drilldown_adds_up_to_the_rolled_up_cell(org: Org, code: str) -> None:
+    from kpis import rollup
+    from kpis.models import KpiValue
+    from salesgoals.models import Period
+
+    core_services.fiscal_year_generate(year=2026)
+    customer = make_customer(org.rep, created_date=DAY - datetime.timedelta(days=30))
+    make_deal(
+        org.rep,
+        status="won",
+        close_date=DAY,
+        customer=customer,
+        amount="1000.01",
+        shares=[(org.rep, 6667), (org.rep_b, 3333)],
+    )
+    make_deal(org.rep_b, status="won", close_date=DAY, amount="250.00")
+    make_deal(org.rep, status="lost", close_date=DAY, amount="99.00")
+    make_deal(org.rep_c, status="won", close_date=DAY, amount="77.00")
+    make_order(org.rep, customer=customer, amount="800.00")
+    make_payment(org.rep_b, amount="300.00")
+    make_activity(org.rep)
+    make_activity(org.rep_b, kind="visit")
+    rollup.full_recompute(today=datetime.date(2026, 11, 27))
+    month = Period.objects.get(kind="month", start__lte=DAY, end__gte=DAY)
+    for owner_type, owner in [("rep", org.rep), ("rep", org.rep_b), ("unit", org.north)]:
+        drill = selectors.facts_for(code, owner_type, owner.pk, month.start, month.end, org.admin)
+        cell = KpiValue.objects.filter(
+            metric__code=code, owner_type=owner_type, owner_id=owner.pk, period=month
+        ).first()
+        assert _numerator(drill) == (cell.numerator if cell else 0), (owner_type, owner)
+
+
+def test_drilldown_lists_credit_shares_and_respects_scope(org: Org) -> None:
+    from django.http import Http404
+
+    deal = make_deal(
+        org.rep_b, status="won", close_date=DAY, shares=[(org.rep_b, 5000), (org.rep, 5000)]
+    )
+    make_deal(org.rep_c, status="won", close_date=DAY)
+    drill = selectors.facts_for("revenue", "unit", org.north.pk, DAY, DAY, org.manager)
+    assert drill.via_shares
+    assert {(s.deal_id, s.user_id, s.share_bp) for s in drill.rows} == {
+        (deal.pk, org.rep_b.pk, 5000),
+        (deal.pk, org.rep.pk, 5000),
+    }
+    mine = selectors.facts_for("revenue", "rep", org.rep.pk, DAY, DAY, org.rep)
+    assert [(s.deal_id, s.user_id) for s in mine.rows] == [(deal.pk, org.rep.pk)]
+    with pytest.raises(PermissionDenied):
+        selectors.facts_for("revenue", "rep", org.rep_b.pk, DAY, DAY, org.rep)
+    with pytest.raises(PermissionDenied):
+        selectors.facts_for("revenue", "unit", org.south.pk, DAY, DAY, org.manager)
+    with pytest.raises(Http404):
+        selectors.facts_for("no_such_metric", "rep", org.rep.pk, DAY, DAY, org.admin)
+    with pytest.raises(Http404):
+        selectors.facts_for("revenue", "team", org.rep.pk, DAY, DAY, org.admin)
+    # A rep looking at their own unit sees only the facts they may see.
+    make_activity(org.rep)
+    teammate = UserFactory(username="ra2", org_unit=org.team_a)
+    make_activity(teammate)
+    team = selectors.facts_for("activities", "unit", org.team_a.pk, DAY, DAY, org.rep)
+    assert {a.owner_id for a in team.rows} == {org.rep.pk}
+    manager_view = selectors.facts_for("activities", "unit", org.team_a.pk, DAY, DAY, org.manager)
+    assert {a.owner_id for a in manager_view.rows} == {org.rep.pk, teammate.pk}
+
+
+def test_retention_drilldown_marks_retained_customers(org: Org) -> None:
+    from salesgoals.models import Period
+
+    core_services.fiscal_year_generate(year=2026)
+    kept = make_customer(org.rep, name="Kept", created_date=datetime.date(2026, 1, 5))
+    gone = make_customer(org.rep, name="Gone", created_date=datetime.date(2026, 1, 5))
+    make_order(org.rep, customer=kept, order_date=datetime.date(2026, 2, 10))
+    make_order(org.rep, customer=gone, order_date=datetime.date(2026, 2, 11))
+    make_order(org.rep, customer=kept, order_date=datetime.date(2026, 3, 3))
+    march = Period.objects.get(kind="month", start__lte=DAY, end__gte=DAY)
+    drill = selectors.facts_for(
+        "retention_rate", "rep", org.rep.pk, march.start, march.end, org.rep
+    )
+    assert drill.previous == (datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))
+    assert {(c.name, c.retained) for c in drill.rows} == {("Kept", True), ("Gone", False)}
