@@ -20,6 +20,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kpis.dashboards import BUILDERS, DashboardError, dashboard_select
+from kpis.dashboards.boards import DrillPageLinks
+from kpis.dashboards.drill import drill_cell
+from kpis.models import OwnerType
 from salesgoals.models import PeriodKind
 
 COMMON = """Query: `period` (id; default: the `period_kind` period containing today, month if not
@@ -130,9 +133,51 @@ class RepDashboardViewSet(_Dashboard):
         return Response(self._build(request))
 
 
+class DrillQuery(serializers.Serializer):
+    metric = serializers.SlugField(help_text="Metric code.")
+    owner_type = serializers.ChoiceField(choices=OwnerType.choices, help_text="rep or unit.")
+    owner = serializers.IntegerField(min_value=1, help_text="The rep's or unit's id.")
+    period = serializers.IntegerField(min_value=1, help_text="Period id.")
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=500)
+
+
+class DrillViewSet(viewsets.ViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+
+    @extend_schema(
+        summary="The facts behind one KPI cell (drill-down)",
+        description=(
+            "`metric`, `owner_type` (rep/unit), `owner` and `period` name the cell. Deal metrics "
+            "list one row per credit share (`share`, `credited`), other metrics the facts; "
+            "amounts are decimal strings in the base currency with `display` texts. `cell` is "
+            "the KPI cell itself. Paged by `page` and `page_size` (up to 500). 403 when the "
+            "owner is outside your scope; rows you may not see are left out."
+        ),
+        parameters=[DrillQuery],
+        responses={200: OpenApiTypes.OBJECT, **_ERRORS},
+    )
+    def list(self, request: Request) -> Response:
+        query = DrillQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        values = dict(query.validated_data)
+        try:
+            found = drill_cell(
+                user=request.user,
+                per_page=values.pop("page_size", 50),
+                links=DrillPageLinks(),
+                **values,
+            )
+        except DashboardError as error:
+            raise ValidationError(error.message_dict) from error
+        return Response(found.as_dict())
+
+
 def register(router: Any) -> None:
     router.register(
         "dashboards/executive", ExecutiveDashboardViewSet, basename="dashboard-executive"
     )
     router.register("dashboards/manager", ManagerDashboardViewSet, basename="dashboard-manager")
     router.register("dashboards/rep", RepDashboardViewSet, basename="dashboard-rep")
+    router.register("dashboards/drill", DrillViewSet, basename="dashboard-drill")

@@ -13,17 +13,14 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kpis.dashboards import BUILDERS, DashboardError, Selection, dashboard_select
-from kpis.dashboards import numbers as num
-from kpis.dashboards.boards import cell_view, period_info, period_label
-from kpis.models import Deal, DealShare, KpiValue, OwnerType
-from kpis.selectors import facts_for, kpi_values_visible
+from kpis.dashboards.boards import period_info, period_label
+from kpis.dashboards.drill import drill_cell
 from salesgoals import scope
 from salesgoals.models import Metric, OrgUnit, Period, PeriodKind, Role, User
 
@@ -180,115 +177,42 @@ def rep(request: HttpRequest) -> HttpResponse:
 # --- drill-down ------------------------------------------------------------------------------
 
 
-def _share_rows(rows: list[DealShare]) -> list[dict[str, Any]]:
-    out = []
-    for share in rows:
-        deal: Deal = share.deal
-        credited = deal.amount_minor * share.share_bp
-        out.append(
-            {
-                "pk": deal.pk,
-                "kind": "deal",
-                "name": deal.name,
-                "customer": deal.customer.name if deal.customer_id else "",
-                "status": deal.get_status_display(),
-                "date": deal.close_date,
-                "created": deal.created_date,
-                "amount": num.show_money(deal.amount_minor, decimals=True),
-                "share": num.show_percent(num.percent_of_bp(share.share_bp)),
-                "credited": num.show_money((2 * credited + 10000) // 20000, decimals=True),
-                "person": share.user.display,
-                "unit": share.org_unit.name,
-            }
-        )
-    return out
-
-
-def _fact_rows(rows: list[Any], metric: Metric) -> list[dict[str, Any]]:
-    out = []
-    for fact in rows:
-        date = getattr(fact, "first_won_date", None)
-        for field in ("activity_date", "order_date", "payment_date", "created_date"):
-            if date is None and hasattr(fact, field):
-                date = getattr(fact, field)
-        row = {
-            "pk": fact.pk,
-            "kind": fact._meta.model_name,
-            "name": str(fact),
-            "customer": "",
-            "date": date,
-            "amount": num.show_money(fact.amount_minor, decimals=True)
-            if hasattr(fact, "amount_minor")
-            else "",
-            "person": fact.owner.display,
-            "unit": fact.org_unit.name,
-        }
-        customer_id = getattr(fact, "customer_id", None)
-        if customer_id:
-            row["customer"] = fact.customer.name
-        if hasattr(fact, "retained"):
-            row["retained"] = fact.retained
-        if hasattr(fact, "kind") and metric.fact == Metric.Fact.ACTIVITY:
-            row["status"] = fact.get_kind_display()
-        out.append(row)
-    return out
-
-
 @login_required
 def drill(request: HttpRequest) -> HttpResponse:
     """The facts (and credit shares) behind one KPI cell, in the viewer's scope."""
-    code = request.GET.get("metric", "")
-    owner_type = request.GET.get("owner_type", "")
-    owner_id = request.GET.get("owner", "")
-    period_id = request.GET.get("period", "")
-    if owner_type not in OwnerType.values or not owner_id.isdigit() or not period_id.isdigit():
-        raise Http404(_("Choose a KPI cell to see the facts behind it."))
-    period = get_object_or_404(Period.objects.select_related("fiscal_year"), pk=period_id)
-    found = facts_for(code, owner_type, int(owner_id), period.start, period.end, request.user)
-    metric = found.metric
-    page = Paginator(found.rows, PER_PAGE).get_page(request.GET.get("page"))
-    rows = (
-        _share_rows(list(page.object_list))
-        if found.via_shares
-        else _fact_rows(list(page.object_list), metric)
-    )
-    cell = (
-        kpi_values_visible(request.user)
-        .filter(metric=metric, owner_type=owner_type, owner_id=int(owner_id), period=period)
-        .first()
-    )
-    summary = cell_view(
-        metric,
-        cell,
-        owner_type=owner_type,
-        owner_id=int(owner_id),
-        period=period,
-        drill=_SelfDrill(request),
-    )
-    owner = found.owner
+    try:
+        found = drill_cell(
+            user=request.user,
+            metric=request.GET.get("metric", ""),
+            owner_type=request.GET.get("owner_type", ""),
+            owner=request.GET.get("owner"),
+            period=request.GET.get("period"),
+            page=request.GET.get("page"),
+            links=_SelfDrill(request),
+        )
+    except DashboardError:
+        raise Http404(_("Choose a KPI cell to see the facts behind it.")) from None
+    owner, period = found.found.owner, found.period
     if isinstance(owner, User):
         back = reverse("dashboards:rep") + "?" + urlencode({"rep": owner.pk, "period": period.pk})
     else:
         query = urlencode({"org_unit": owner.pk, "period": period.pk})
         back = reverse("dashboards:home") + "?" + query
+    metric = found.found.metric
     context = {
         "metric": metric,
         "owner": owner,
         "owner_is_unit": isinstance(owner, OrgUnit),
         "period": period,
         "period_info": period_info(period),
-        "previous": found.previous,
-        "via_shares": found.via_shares,
-        "rows": rows,
-        "page": page,
-        "summary": summary,
+        "previous": found.found.previous,
+        "via_shares": found.found.via_shares,
+        "rows": found.rows,
+        "page": found.page,
+        "summary": found.cell,
         "back": back,
-        "base_query": urlencode(
-            {"metric": code, "owner_type": owner_type, "owner": owner_id, "period": period_id}
-        ),
         "is_retention": metric.code == "retention_rate",
         "is_new_customers": metric.code == "new_customers",
-        "status_class": KpiValue.Status,
     }
     return render(request, "kpis/dashboard_drill.html", context)
 

@@ -90,7 +90,7 @@ class DrillLinks(Protocol):
     def url(self, metric: Metric, owner_type: str, owner_id: int, period: Period) -> str: ...
 
 
-class _Drill:
+class DrillPageLinks:
     """Links from a figure to the facts behind it (the drill-down page)."""
 
     def __init__(self) -> None:
@@ -249,7 +249,7 @@ def executive_dashboard(sel: Selection) -> dict[str, Any]:
     if sel.period is None or sel.unit is None or sel.metric is None:
         out["notices"] = _notices(sel, [], who=sel.unit is not None)
         return out
-    unit, period, focus, drill = sel.unit, sel.period, sel.metric, _Drill()
+    unit, period, focus, drill = sel.unit, sel.period, sel.metric, DrillPageLinks()
     retention = next((m for m in sel.metrics if m.code == "retention_rate"), None)
     weeks = sel.periods_of(PeriodKind.WEEK)
     months = sel.periods_of(PeriodKind.MONTH)
@@ -462,7 +462,7 @@ def manager_dashboard(sel: Selection) -> dict[str, Any]:
     if sel.period is None or sel.unit is None:
         out["notices"] = _notices(sel, [], who=sel.unit is not None)
         return out
-    unit, period, drill = sel.unit, sel.period, _Drill()
+    unit, period, drill = sel.unit, sel.period, DrillPageLinks()
     reps = _reps_in(unit)
     cells = _pivot(
         kpi_values_visible(sel.user).filter(
@@ -532,7 +532,7 @@ def rep_dashboard(sel: Selection) -> dict[str, Any]:
     if sel.period is None or rep is None or sel.metric is None:
         out["notices"] = _notices(sel, [])
         return out
-    period, focus, drill = sel.period, sel.metric, _Drill()
+    period, focus, drill = sel.period, sel.metric, DrillPageLinks()
     day = sel.reference_day
     assert day is not None
     out["reference_day"] = day.isoformat()

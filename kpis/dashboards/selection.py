@@ -68,7 +68,7 @@ class Selection:
         return min(max(self.today, self.period.start), self.period.end)
 
 
-def _int(name: str, value: object) -> int | None:
+def int_param(name: str, value: object) -> int | None:
     if value in (None, ""):
         return None
     try:
@@ -161,9 +161,9 @@ def dashboard_select(
     kind = period_kind or DEFAULT_KIND
     if kind not in PeriodKind.values:
         raise DashboardError({"period_kind": [_("Choose year, quarter, month or week.")]})
-    period_id = _int("period", period)
-    unit_id = _int("org_unit", org_unit)
-    rep_id = _int("rep", rep)
+    period_id = int_param("period", period)
+    unit_id = int_param("org_unit", org_unit)
+    rep_id = int_param("rep", rep)
     today = today or timezone.localdate()
 
     unit = None

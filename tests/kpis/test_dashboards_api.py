@@ -216,3 +216,95 @@ def test_query_count_does_not_grow_with_reps(
     with django_assert_max_num_queries(small):
         response = api_client.get(URL.format(board), {"period": period("month").pk})
     assert response.status_code == 200
+
+
+# --- drill-down ----------------------------------------------------------------------------
+
+DRILL = "/api/v1/dashboards/drill/"
+
+
+def drill(api_client: Any, user: Any, owner_type: str, owner_id: int, **extra: Any) -> Any:
+    api_client.force_authenticate(user)
+    params = {
+        "metric": "revenue",
+        "owner_type": owner_type,
+        "owner": owner_id,
+        "period": period("month").pk,
+        **extra,
+    }
+    return api_client.get(DRILL, params)
+
+
+@pytest.mark.parametrize(
+    ("actor", "owner_type", "owner", "status"),
+    [
+        ("rep", "rep", "rep", 200),
+        ("rep", "rep", "rep_b", 403),
+        ("rep", "unit", "north", 403),
+        ("manager", "rep", "rep_b", 200),
+        ("manager", "unit", "north", 200),
+        ("manager", "rep", "rep_c", 403),
+        ("manager", "unit", "company", 403),
+        ("executive", "unit", "south", 200),
+        ("admin", "rep", "rep_c", 200),
+    ],
+)
+def test_drill_permission_matrix(
+    api_client, sales: Org, actor: str, owner_type: str, owner: str, status: int
+) -> None:
+    response = drill(api_client, getattr(sales, actor), owner_type, getattr(sales, owner).pk)
+    assert response.status_code == status
+
+
+def test_drill_lists_the_deals_with_their_credit_shares(api_client, sales: Org) -> None:
+    data = drill(api_client, sales.manager, "unit", sales.north.pk).json()
+
+    assert data["count"] == 2
+    assert data["via_shares"] is True
+    assert data["cell"]["actual"] == "70000.00"
+    first = data["rows"][0]
+    assert first["kind"] == "deal"
+    assert first["share"] == "100.00"
+    assert first["status"] == "won"
+    assert {r["credited"] for r in data["rows"]} == {"60000.00", "10000.00"}
+    assert {r["person"]["name"] for r in data["rows"]} == {"Rep A", "Rep B"}
+    assert data["rows"][0]["display"]["credited"].startswith("¥")
+
+
+def test_drill_other_metrics_list_the_facts(api_client, sales: Org) -> None:
+    data = drill(api_client, sales.rep, "rep", sales.rep.pk, metric="activities").json()
+    assert data["via_shares"] is False
+    assert [(r["kind"], r["name"], r["date"]) for r in data["rows"]] == [
+        ("activity", "Visit", "2026-05-12")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"owner_type": "team"}, 400),
+        ({"owner": "x"}, 400),
+        ({"metric": "happiness"}, 404),
+        ({"period": 999999}, 404),
+        ({"owner": 999999}, 404),
+    ],
+)
+def test_drill_bad_and_unknown_choices(api_client, sales: Org, params: dict, status: int) -> None:
+    api_client.force_authenticate(sales.executive)
+    query = {"metric": "revenue", "owner_type": "rep", "owner": sales.rep.pk}
+    query["period"] = period("month").pk
+    assert api_client.get(DRILL, {**query, **params}).status_code == status
+
+
+def test_drill_query_count_does_not_grow_with_facts(
+    api_client, sales: Org, django_assert_max_num_queries
+) -> None:
+    more_reps(sales, 2)
+    api_client.force_authenticate(sales.executive)
+    params = {"metric": "revenue", "owner_type": "unit", "owner": sales.company.pk}
+    params["period"] = period("month").pk
+    with CaptureQueriesContext(connection) as small:
+        assert api_client.get(DRILL, params).json()["count"] == 4
+    more_reps(sales, 24)
+    with django_assert_max_num_queries(len(small)):
+        assert api_client.get(DRILL, params).json()["count"] == 28
