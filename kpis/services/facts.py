@@ -10,6 +10,8 @@ Rules kept here, in one place:
 - Each write records the dirty KPI keys of the old and the new state in the same
   transaction (`kpis.outbox.mark_dirty`); deal keys follow the credit shares.
 - Errors are `FactError`s keyed by field, with translated messages; nothing is half-written.
+- References to soft-deleted facts are kept (a CRM may send a deal after deleting its
+  customer); pages and the API only offer live facts to choose from.
 - With `by=` (pages, API) the writer must be allowed to change the fact before and after
   (`salesgoals.scope.can_edit`), else `PermissionDenied`. CRM sync and imports pass no `by`.
 """
@@ -158,16 +160,6 @@ def _choice(errors: _Errors, field: str, value: str, choices: Iterable[str]) -> 
     if value not in set(choices):
         errors.add(field, _("Choose one of the listed values."))
     return value
-
-
-def _alive(errors: _Errors, field: str, fact: Fact | None, current: Fact | None) -> None:
-    """A newly referenced fact must not be deleted (an existing reference may stay)."""
-    if fact is None:
-        return
-    if current is not None and getattr(current, f"{field}_id", None) == fact.pk:
-        return
-    if type(fact).objects.filter(pk=fact.pk, deleted_at__isnull=False).exists():
-        errors.add(field, _("“%(name)s” has been deleted.") % {"name": fact})
 
 
 @dataclass(frozen=True)
@@ -459,7 +451,6 @@ def lead_upsert(
     else:
         converted = None
     lead = _existing(Lead, source, external_id)
-    _alive(errors, "customer", customer, lead)
     errors.raise_if_any()
     assert day is not None
 
@@ -606,7 +597,6 @@ def deal_upsert(
         errors.add("probability", _("The probability is a percentage from 0 to 100."))
     amounts = _money(errors, amount=amount, currency=currency, exchange_rate=exchange_rate)
     deal = _existing(Deal, source, external_id)
-    _alive(errors, "customer", customer, deal)
     current: dict[int, DealShare] = {}
     if deal is not None:
         current = {s.user_id: s for s in DealShare.objects.filter(deal=deal)}
@@ -743,8 +733,6 @@ def order_upsert(
     number = _text(errors, "number", number, 80, required=False)
     day = _date(errors, "order_date", order_date)
     order = _existing(Order, source, external_id)
-    _alive(errors, "customer", customer, order)
-    _alive(errors, "deal", deal, order)
     if customer is None and deal is not None:
         customer = deal.customer
     amounts = _money(errors, amount=amount, currency=currency, exchange_rate=exchange_rate)
@@ -805,8 +793,6 @@ def payment_upsert(
     reference = _text(errors, "reference", reference, 80, required=False)
     day = _date(errors, "payment_date", payment_date)
     payment = _existing(Payment, source, external_id)
-    _alive(errors, "customer", customer, payment)
-    _alive(errors, "order", order, payment)
     if customer is None and order is not None:
         customer = order.customer
     amounts = _money(errors, amount=amount, currency=currency, exchange_rate=exchange_rate)
@@ -873,8 +859,6 @@ def activity_upsert(
     _choice(errors, "kind", kind, Activity.Kind.values)
     day = _date(errors, "activity_date", activity_date)
     activity = _existing(Activity, source, external_id)
-    _alive(errors, "customer", customer, activity)
-    _alive(errors, "deal", deal, activity)
     if customer is None and deal is not None:
         customer = deal.customer
     errors.raise_if_any()

@@ -207,6 +207,16 @@ def test_related_facts_outside_the_scope_are_not_found(org: Org, facts: dict) ->
     assert "customer" in response.json()
 
 
+def test_deleted_related_facts_are_not_found(org: Org, facts: dict) -> None:
+    customer = facts["customers"]["own"]
+    services.fact_soft_delete(fact=customer)
+    response = client_for(org.rep).post(
+        f"{API}deals/", {**BODIES["deals"], "customer": customer.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "customer" in response.json()
+
+
 def test_shared_deal_is_visible_to_the_credited_rep_but_not_editable(org: Org) -> None:
     deal = make_deal(org.rep_b, shares=[(org.rep_b, 5000), (org.rep, 5000)])
     client = client_for(org.rep)

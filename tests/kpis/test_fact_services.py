@@ -234,12 +234,12 @@ def test_resync_revives_a_soft_deleted_fact(org: Org) -> None:
     assert Activity.objects.alive().count() == 1
 
 
-def test_new_references_to_deleted_facts_are_refused(org: Org) -> None:
-    customer = make_customer(org.rep)
+def test_references_to_deleted_facts_are_kept_for_crm_order(org: Org) -> None:
+    # A CRM may send a deal after deleting its customer: the sync must not fail.
+    customer = make_customer(org.rep, source="zoho", external_id="C-1")
     services.fact_soft_delete(fact=customer)
-    with pytest.raises(services.FactError) as error:
-        make_deal(org.rep, customer=customer)
-    assert "customer" in error.value.message_dict
+    deal = make_deal(org.rep, source="zoho", external_id="D-1", customer=customer)
+    assert deal.customer_id == customer.pk
 
 
 # --- Org unit as of the fact's date -----------------------------------------------------------
