@@ -264,14 +264,31 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_ID])
 
 
+def _insert_rows(
+    cursor: Any, table: str, spec: list[tuple[str, str]], rows: list, suffix: str = ""
+) -> None:
+    """Insert many rows in few statements: PostgreSQL unnests one typed array per column
+    (one round trip whatever the row count); SQLite takes `executemany`."""
+    if not rows:
+        return
+    names = ", ".join(name for name, _type in spec)
+    for chunk in _chunks(rows, 50_000):
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for _name, kind in spec)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}",
+                [list(column) for column in zip(*chunk, strict=True)],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(spec))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}", chunk)
+
+
 def _temp_table(cursor: Any, name: str, columns: str, rows: Iterable[tuple]) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
-    rows = list(rows)
-    if rows:
-        marks = ", ".join(["%s"] * len(rows[0]))
-        for chunk in _chunks(rows, 5000):
-            cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", chunk)
+    spec = [tuple(part.split()[:2]) for part in columns.split(",")]
+    _insert_rows(cursor, name, spec, list(rows))
 
 
 def _drop(cursor: Any, *names: str) -> None:
@@ -598,10 +615,27 @@ def _actual_sql(metric_ids: dict[str, int]) -> str:
     return "CASE " + " ".join(parts) + " END"
 
 
-_VALUE_COLUMNS = (
-    "metric_id, owner_type, owner_id, period_id, numerator, denominator, actual, "
-    "open_pipeline, weighted_pipeline, status, computed_at"
-)
+def _cells_insert_sql(metric_ids: dict[str, int]) -> str:
+    """INSERT … SELECT of cells from `{select}` (key, numerator, denominator, pipelines).
+
+    `actual` is computed on the way in; closed periods get forecast = actual for sums (what
+    `derive` gives them without a target, so only open periods and targets need Python).
+    """
+    actual = _actual_sql(metric_ids)
+    sums = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _SUM] or ["-1"]
+    return (
+        "INSERT INTO kpis_kpivalue (metric_id, owner_type, owner_id, period_id, numerator, "
+        "denominator, actual, open_pipeline, weighted_pipeline, status, forecast, computed_at) "
+        f"SELECT metric_id, owner_type, owner_id, period_id, numerator, denominator, {actual}, "
+        "open_pipeline, weighted_pipeline, 'no_target', "
+        f"CASE WHEN metric_id IN ({', '.join(sums)}) AND period_id IN "
+        f"(SELECT period_id FROM kpis_tmp_past) THEN {actual} ELSE NULL END, %s "
+        "FROM (SELECT metric_id, owner_type, owner_id, period_id, "
+        # PostgreSQL's SUM(bigint) is numeric: back to integers for integer division.
+        "CAST(numerator AS BIGINT) AS numerator, CAST(denominator AS BIGINT) AS denominator, "
+        "CAST(open_pipeline AS BIGINT) AS open_pipeline, "
+        "CAST(weighted_pipeline AS BIGINT) AS weighted_pipeline FROM ({select}) raw) agg"
+    )
 
 
 def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | None = None) -> dict:
@@ -651,6 +685,11 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 "period_id bigint PRIMARY KEY",
                 [(p,) for p in retention_periods],
             )
+            past = [p for p in periods | retention_periods if cal.periods[p].end < today]
+            _temp_table(
+                cursor, "kpis_tmp_past", "period_id bigint PRIMARY KEY", [(p,) for p in past]
+            )
+            insert = _cells_insert_sql(metric_ids)
             retention_id = metric_ids.get(RETENTION, -1)
             cursor.execute(
                 "DELETE FROM kpis_kpigrain "
@@ -687,25 +726,32 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
             stats["grains"] = grains
             _drop(cursor, "kpis_tmp_src")
             cursor.execute(
-                f"INSERT INTO kpis_kpivalue ({_VALUE_COLUMNS}) "
-                "SELECT g.metric_id, 'rep', g.user_id, u.period_id, SUM(g.numerator), "
-                "SUM(g.denominator), 0, SUM(g.open_pipeline), SUM(g.weighted_pipeline), "
-                "'no_target', %s FROM kpis_kpigrain g JOIN kpis_tmp_up u ON u.week_id = g.week_id "
-                "GROUP BY g.metric_id, g.user_id, u.period_id",
+                insert.format(
+                    select="SELECT g.metric_id, 'rep' AS owner_type, g.user_id AS owner_id, "
+                    "u.period_id, SUM(g.numerator) AS numerator, "
+                    "SUM(g.denominator) AS denominator, "
+                    "SUM(g.open_pipeline) AS open_pipeline, "
+                    "SUM(g.weighted_pipeline) AS weighted_pipeline "
+                    "FROM kpis_kpigrain g JOIN kpis_tmp_up u ON u.week_id = g.week_id "
+                    "GROUP BY g.metric_id, g.user_id, u.period_id"
+                ),
                 [now],
             )
             stats["rep_cells"] = cursor.rowcount
             cursor.execute(
-                f"INSERT INTO kpis_kpivalue ({_VALUE_COLUMNS}) "
-                "SELECT x.metric_id, 'unit', a.anc_id, u.period_id, SUM(x.n), SUM(x.d), 0, "
-                "SUM(x.o), SUM(x.w), 'no_target', %s FROM ("
-                "  SELECT metric_id, org_unit_id, week_id, SUM(numerator) AS n, "
-                "  SUM(denominator) AS d, SUM(open_pipeline) AS o, SUM(weighted_pipeline) AS w "
-                "  FROM kpis_kpigrain WHERE week_id IN (SELECT DISTINCT week_id FROM kpis_tmp_up) "
-                "  GROUP BY metric_id, org_unit_id, week_id"
-                ") x JOIN kpis_tmp_anc a ON a.unit_id = x.org_unit_id "
-                "JOIN kpis_tmp_up u ON u.week_id = x.week_id "
-                "GROUP BY x.metric_id, a.anc_id, u.period_id",
+                insert.format(
+                    select="SELECT x.metric_id, 'unit' AS owner_type, a.anc_id AS owner_id, "
+                    "u.period_id, SUM(x.n) AS numerator, SUM(x.d) AS denominator, "
+                    "SUM(x.o) AS open_pipeline, SUM(x.w) AS weighted_pipeline FROM ("
+                    "  SELECT metric_id, org_unit_id, week_id, SUM(numerator) AS n, "
+                    "  SUM(denominator) AS d, SUM(open_pipeline) AS o, "
+                    "  SUM(weighted_pipeline) AS w FROM kpis_kpigrain "
+                    "  WHERE week_id IN (SELECT DISTINCT week_id FROM kpis_tmp_up) "
+                    "  GROUP BY metric_id, org_unit_id, week_id"
+                    ") x JOIN kpis_tmp_anc a ON a.unit_id = x.org_unit_id "
+                    "JOIN kpis_tmp_up u ON u.week_id = x.week_id "
+                    "GROUP BY x.metric_id, a.anc_id, u.period_id"
+                ),
                 [now],
             )
             stats["unit_cells"] = cursor.rowcount
@@ -719,22 +765,24 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                         period_id=p,
                         numerator=n,
                         denominator=dn,
+                        actual=_actual(_RATE, n, dn),
                     )
                     for (t, o, p), (n, dn) in rows.items()
                 ]
-                for chunk in _chunks(objs):
-                    KpiValue.objects.bulk_create(chunk)
+                _save_cells(objs)
                 stats["retention_cells"] = len(objs)
             # Cells for targets without actuals, then the targets themselves.
             cursor.execute(
-                f"INSERT INTO kpis_kpivalue ({_VALUE_COLUMNS}) "
-                "SELECT t.metric_id, t.owner_type, t.owner_id, t.period_id, 0, 0, 0, 0, 0, "
-                "'no_target', %s FROM kpis_kpitarget t "
-                "WHERE t.period_id IN (SELECT period_id FROM kpis_tmp_p "
-                "  UNION SELECT period_id FROM kpis_tmp_rp) "
-                "AND NOT EXISTS (SELECT 1 FROM kpis_kpivalue v WHERE v.metric_id = t.metric_id "
-                "AND v.period_id = t.period_id AND v.owner_type = t.owner_type "
-                "AND v.owner_id = t.owner_id)",
+                insert.format(
+                    select="SELECT t.metric_id, t.owner_type, t.owner_id, t.period_id, "
+                    "0 AS numerator, 0 AS denominator, 0 AS open_pipeline, "
+                    "0 AS weighted_pipeline FROM kpis_kpitarget t "
+                    "WHERE t.period_id IN (SELECT period_id FROM kpis_tmp_p "
+                    "  UNION SELECT period_id FROM kpis_tmp_rp) "
+                    "AND NOT EXISTS (SELECT 1 FROM kpis_kpivalue v "
+                    "WHERE v.metric_id = t.metric_id AND v.period_id = t.period_id "
+                    "AND v.owner_type = t.owner_type AND v.owner_id = t.owner_id)"
+                ),
                 [now],
             )
             cursor.execute(
@@ -745,23 +793,6 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 "AND t.owner_id = kpis_kpivalue.owner_id "
                 "AND kpis_kpivalue.period_id IN (SELECT period_id FROM kpis_tmp_p "
                 "  UNION SELECT period_id FROM kpis_tmp_rp)"
-            )
-            # Closed periods without a target need no Python: actual, forecast = actual.
-            actual = _actual_sql(metric_ids)
-            sums = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _SUM] or ["-1"]
-            cursor.execute(
-                f"UPDATE kpis_kpivalue SET actual = {actual} "
-                "WHERE period_id IN (SELECT period_id FROM kpis_tmp_p "
-                "  UNION SELECT period_id FROM kpis_tmp_rp)"
-            )
-            past = [p for p in periods | retention_periods if cal.periods[p].end < today]
-            _temp_table(
-                cursor, "kpis_tmp_past", "period_id bigint PRIMARY KEY", [(p,) for p in past]
-            )
-            cursor.execute(
-                "UPDATE kpis_kpivalue SET forecast = CASE WHEN metric_id IN "
-                f"({', '.join(sums)}) THEN actual ELSE NULL END "
-                "WHERE target IS NULL AND period_id IN (SELECT period_id FROM kpis_tmp_past)"
             )
             _drop(
                 cursor,
@@ -869,9 +900,10 @@ def drain_outbox(
 ) -> dict:
     """Recompute the cells behind the dirty keys, batch by batch, until the outbox is empty.
 
-    Returns counts: keys taken, grains changed, cells written and deleted, batches.
+    Returns counts: keys taken, grains changed, cells recomputed, written (changed) and
+    deleted, batches.
     """
-    stats = {"keys": 0, "grains": 0, "cells": 0, "deleted": 0, "batches": 0}
+    stats = {"keys": 0, "grains": 0, "recomputed": 0, "cells": 0, "deleted": 0, "batches": 0}
     while max_batches is None or stats["batches"] < max_batches:
         with transaction.atomic():
             _lock()
@@ -979,18 +1011,25 @@ def _apply(
                             acc = deltas[cell]
                             for i in range(4):
                                 acc[i] += diff[i]
-            for chunk in _chunks(upserts):
-                KpiGrain.objects.bulk_create(
-                    chunk,
-                    update_conflicts=True,
-                    unique_fields=["user_id", "org_unit_id", "week", "metric"],
-                    update_fields=[
-                        "numerator",
-                        "denominator",
-                        "open_pipeline",
-                        "weighted_pipeline",
-                    ],
-                )
+            grain_cols = ["numerator", "denominator", "open_pipeline", "weighted_pipeline"]
+            _insert_rows(
+                cursor,
+                "kpis_kpigrain",
+                [(c, "bigint") for c in ["metric_id", "user_id", "org_unit_id", "week_id"]]
+                + [(c, "bigint") for c in grain_cols],
+                [
+                    (
+                        g.metric_id,
+                        g.user_id,
+                        g.org_unit_id,
+                        g.week_id,
+                        *(getattr(g, c) for c in grain_cols),
+                    )
+                    for g in upserts
+                ],
+                "ON CONFLICT (user_id, org_unit_id, week_id, metric_id) DO UPDATE SET "
+                + ", ".join(f"{c} = excluded.{c}" for c in grain_cols),
+            )
             for chunk in _chunks(removed):
                 KpiGrain.objects.filter(pk__in=chunk).delete()
         _drop(cursor, "kpis_tmp_keys")
@@ -1019,6 +1058,10 @@ def _apply(
     d = _derive_context(today, cal)
     write: list[KpiValue] = []
     drop: list[int] = []
+    fields = _SAVE_FIELDS[:-1]
+    before: dict[CellKey, tuple] = {
+        key: tuple(getattr(cell, f) for f in fields) for key, cell in existing.items()
+    }
     for key in touched:
         cell = existing.get(key)
         if cell is None:
@@ -1039,11 +1082,19 @@ def _apply(
     _load_child_targets(d, write)
     for cell in write:
         derive(cell, d)
+    # Recomputed but equal (e.g. retention of a neighbouring period): no write.
+    write = [
+        v
+        for v in write
+        if before.get((v.metric_id, v.owner_type, v.owner_id, v.period_id))
+        != tuple(getattr(v, f) for f in fields)
+    ]
     _save_cells(write)
     for chunk in _chunks(drop):
         KpiValue.objects.filter(pk__in=chunk).delete()
     stats["cells"] += len(write)
     stats["deleted"] += len(drop)
+    stats["recomputed"] = stats.get("recomputed", 0) + len(touched)
 
 
 def _evaluate(exprs: list[str], cols: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -1099,27 +1150,42 @@ _SAVE_FIELDS = [
 ]
 
 
+_CELL_TYPES = {
+    "metric_id": "bigint",
+    "owner_type": "varchar",
+    "owner_id": "bigint",
+    "period_id": "bigint",
+    "status": "varchar",
+    "attainment_bp": "integer",
+    "pace_bp": "integer",
+    "pipeline_coverage_bp": "integer",
+    "computed_at": "timestamptz",
+}
+
+
 def _save_cells(cells: list[KpiValue]) -> None:
     """Upsert cells (INSERT … ON CONFLICT DO UPDATE on both backends), in key order.
 
-    Raw `executemany` rather than `bulk_create(update_conflicts=True)`: the same statement,
-    without the ORM's per-value preparation, which dominated the drain's time.
+    Raw SQL rather than `bulk_create(update_conflicts=True)`: the same statement, without
+    the ORM's per-value preparation, which dominated the drain's time.
     """
     if not cells:
         return
     cells.sort(key=lambda v: (v.metric_id, v.period_id, v.owner_type, v.owner_id))
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     columns = [*_KEY_COLUMNS, *_SAVE_FIELDS]
+    spec = [(c, _CELL_TYPES.get(c, "bigint")) for c in columns]
     updates = ", ".join(f"{c} = excluded.{c}" for c in _SAVE_FIELDS)
-    sql = (
-        f"INSERT INTO kpis_kpivalue ({', '.join(columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT (metric_id, period_id, owner_type, owner_id) DO UPDATE SET {updates}"
-    )
     fields = [*_KEY_COLUMNS, *_SAVE_FIELDS[:-1]]
+    rows = [(*(getattr(v, f) for f in fields), now) for v in cells]
     with connection.cursor() as cursor:
-        for chunk in _chunks(cells, 5000):
-            cursor.executemany(sql, [[*(getattr(v, f) for f in fields), now] for v in chunk])
+        _insert_rows(
+            cursor,
+            "kpis_kpivalue",
+            spec,
+            rows,
+            "ON CONFLICT (metric_id, period_id, owner_type, owner_id) DO UPDATE SET " + updates,
+        )
 
 
 # --- derived fields on demand ---------------------------------------------------------------

@@ -232,4 +232,4 @@ def test_drain_cost_follows_the_changes_not_the_table(org: Org, history: int):
     # then: only the rep's and its 3 units' (Team A, North, company) 4 period cells change
     assert stats["keys"] == 1
     assert stats["grains"] == 1
-    assert stats["cells"] == 4 * (1 + 3)
+    assert stats["recomputed"] == stats["cells"] == 4 * (1 + 3)
