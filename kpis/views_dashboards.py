@@ -26,6 +26,7 @@ from salesgoals.models import Metric, OrgUnit, Period, PeriodKind, Role, User
 
 PER_PAGE = 50
 PARAMS = ("period", "period_kind", "org_unit", "rep", "metric")
+BLOCKING = ("no_fiscal_year", "no_unit")  # nothing below the notice would make sense
 
 
 def boards_for(user: User) -> list[tuple[str, str]]:
@@ -147,6 +148,7 @@ def _board(request: HttpRequest, board: str) -> HttpResponse:
         "data": data,
         "pickers": _pickers(request, sel),
         "figure_ids": [f"fig-{name}" for name in data["figures"]],
+        "blocked": any(n["code"] in BLOCKING for n in data["notices"]),
     }
     if board == "manager" and sel.period is not None:
         for row in data["reps"]:

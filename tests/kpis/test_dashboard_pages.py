@@ -230,3 +230,14 @@ def test_page_query_count_does_not_grow_with_reps(
     rollup.full_recompute(today=TODAY)
     with django_assert_max_num_queries(len(small)):
         assert client.get(url, params).status_code == 200
+
+
+def test_manager_without_a_unit_sees_an_empty_state(client, org: Org) -> None:
+    from salesgoals.models import Role
+    from tests.factories import UserFactory
+
+    lonely = UserFactory(role=Role.MANAGER, org_unit=None)
+    client.force_login(lonely)
+    html = client.get(reverse("dashboards:manager")).content.decode()
+    assert 'data-testid="notice-no_unit"' in html
+    assert 'data-testid="rep-grid"' not in html
