@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Protocol
-from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -97,9 +96,28 @@ class DrillPageLinks:
         self.base = reverse("dashboards:drill")
 
     def url(self, metric: Metric, owner_type: str, owner_id: int, period: Period) -> str:
-        query = {"metric": metric.code, "owner_type": owner_type, "owner": owner_id}
-        query["period"] = period.pk
-        return f"{self.base}?{urlencode(query)}"
+        # Codes are slugs and the rest are numbers: nothing to escape (and grids are big).
+        return (
+            f"{self.base}?metric={metric.code}&owner_type={owner_type}"
+            f"&owner={int(owner_id)}&period={int(period.pk)}"
+        )
+
+
+_VALUE_FIELDS = ("actual", "target", "expected_to_date", "required_rate", "forecast")
+_PERCENT_FIELDS = ("attainment", "pace", "pipeline_coverage")
+
+
+class Labels:
+    """Metric names and status words in the active language, looked up once per build."""
+
+    def __init__(self) -> None:
+        self._metrics: dict[int | None, str] = {}
+        self.statuses = {value: str(label) for value, label in KpiValue.Status.choices}
+
+    def metric(self, metric: Metric) -> str:
+        if metric.pk not in self._metrics:
+            self._metrics[metric.pk] = metric.localized_name
+        return self._metrics[metric.pk]
 
 
 def cell_view(
@@ -110,40 +128,47 @@ def cell_view(
     owner_id: int,
     period: Period,
     drill: DrillLinks,
+    labels: Labels | None = None,
 ) -> dict[str, Any]:
     """One KPI cell as the API and the tables show it (a missing cell is zero, no target)."""
-    actual = num.actual_of(metric, cell)
-    target = num.scaled(metric, cell.target) if cell else None
+    labels = labels or Labels()
     status = cell.status if cell else KpiValue.Status.NO_TARGET
-    values = {
-        "actual": actual,
-        "target": target,
-        "expected_to_date": num.scaled(metric, cell.expected_to_date) if cell else None,
-        "required_rate": num.scaled(metric, cell.required_rate) if cell else None,
-        "forecast": num.scaled(metric, cell.forecast) if cell else None,
-    }
-    percents = {
-        "attainment": num.percent_of_bp(cell.attainment_bp) if cell else None,
-        "pace": num.percent_of_bp(cell.pace_bp) if cell else None,
-        "pipeline_coverage": num.percent_of_bp(cell.pipeline_coverage_bp) if cell else None,
-    }
+    if cell is None:
+        values: dict[str, int | None] = dict.fromkeys(_VALUE_FIELDS)
+        percents: dict[str, int | None] = dict.fromkeys(_PERCENT_FIELDS)
+        values["actual"] = 0
+    else:
+        values = {
+            "actual": num.actual_hundredths(metric, cell),
+            "target": num.hundredths(metric, cell.target),
+            "expected_to_date": num.hundredths(metric, cell.expected_to_date),
+            "required_rate": num.hundredths(metric, cell.required_rate),
+            "forecast": num.hundredths(metric, cell.forecast),
+        }
+        percents = {
+            "attainment": cell.attainment_bp,
+            "pace": cell.pace_bp,
+            "pipeline_coverage": cell.pipeline_coverage_bp,
+        }
     row: dict[str, Any] = {
         "metric": metric.code,
-        "metric_name": metric.localized_name,
+        "metric_name": labels.metric(metric),
         "unit": metric.unit,
         "period": period.pk,
         "owner_type": owner_type,
         "owner_id": owner_id,
     }
-    row.update({k: num.api_decimal(v) for k, v in values.items()})
-    row.update({k: num.api_decimal(v) for k, v in percents.items()})
+    display: dict[str, str] = {}
+    for key, value in values.items():
+        row[key] = num.decimal_text(value)
+        display[key] = num.show_hundredths(metric, value)
+    for key, value in percents.items():
+        row[key] = num.decimal_text(value)
+        display[key] = num.show_bp(value)
     row["status"] = str(status)
-    row["status_label"] = str(KpiValue.Status(status).label)
-    row["has_target"] = target is not None
-    row["display"] = {
-        **{k: num.show(metric, v) for k, v in values.items()},
-        **{k: num.show_percent(v) for k, v in percents.items()},
-    }
+    row["status_label"] = labels.statuses[status]
+    row["has_target"] = values["target"] is not None
+    row["display"] = display
     row["drill_url"] = drill.url(metric, owner_type, owner_id, period)
     return row
 
@@ -250,6 +275,7 @@ def executive_dashboard(sel: Selection) -> dict[str, Any]:
         out["notices"] = _notices(sel, [], who=sel.unit is not None)
         return out
     unit, period, focus, drill = sel.unit, sel.period, sel.metric, DrillPageLinks()
+    labels = Labels()
     retention = next((m for m in sel.metrics if m.code == "retention_rate"), None)
     weeks = sel.periods_of(PeriodKind.WEEK)
     months = sel.periods_of(PeriodKind.MONTH)
@@ -284,6 +310,7 @@ def executive_dashboard(sel: Selection) -> dict[str, Any]:
             owner_id=owner_id,
             period=p,
             drill=drill,
+            labels=labels,
         )
 
     kpis = [view(m, OwnerType.UNIT, unit.pk, period) for m in sel.metrics]
@@ -463,6 +490,7 @@ def manager_dashboard(sel: Selection) -> dict[str, Any]:
         out["notices"] = _notices(sel, [], who=sel.unit is not None)
         return out
     unit, period, drill = sel.unit, sel.period, DrillPageLinks()
+    labels = Labels()
     reps = _reps_in(unit)
     cells = _pivot(
         kpi_values_visible(sel.user).filter(
@@ -481,6 +509,7 @@ def manager_dashboard(sel: Selection) -> dict[str, Any]:
                 owner_id=owner_id,
                 period=period,
                 drill=drill,
+                labels=labels,
             )
             for m in sel.metrics
         ]
@@ -533,6 +562,7 @@ def rep_dashboard(sel: Selection) -> dict[str, Any]:
         out["notices"] = _notices(sel, [])
         return out
     period, focus, drill = sel.period, sel.metric, DrillPageLinks()
+    labels = Labels()
     day = sel.reference_day
     assert day is not None
     out["reference_day"] = day.isoformat()
@@ -560,6 +590,7 @@ def rep_dashboard(sel: Selection) -> dict[str, Any]:
             owner_id=rep.pk,
             period=p,
             drill=drill,
+            labels=labels,
         )
 
     out["columns"] = [period_info(p) for p in columns]
