@@ -47,8 +47,11 @@ checks: $(STAMP) compilemessages
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-check-$$(date +%s)-a-long-random-production-secret-value-xyz \
 	  DJANGO_ALLOWED_HOSTS=salesgoals.example.com $(MANAGE) check --deploy --fail-level WARNING
 
+# Two pytest workers by default (the machines have two cores); PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
+
 test: checks
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 e2e: $(STAMP) compilemessages
 	$(VENV)/bin/pytest tests/e2e $(PYTEST_ARGS)

@@ -35,10 +35,13 @@ if REDIS_URL:
     # the Celery broker and any developer data.
     from urllib.parse import urlsplit, urlunsplit
 
+    _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % 8
+
     CACHES = {
         "default": {
             **CACHES["default"],
-            "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path="/15")),
+            # One database per pytest-xdist worker (gw0 → 15, gw1 → 14 …).
+            "LOCATION": urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{15 - _WORKER}")),
             "KEY_PREFIX": "salesgoals-test",
         }
     }
