@@ -26,7 +26,7 @@ MAY = datetime.date(2026, 5, 12)
 
 
 @pytest.fixture(autouse=True)
-def _no_drain_on_commit(settings: Any) -> None:
+def no_drain_on_commit(settings: Any) -> None:
     """Tests roll up explicitly, for a fixed TODAY."""
     settings.SALESGOALS = {**settings.SALESGOALS, "DRAIN_ON_COMMIT": False}
 

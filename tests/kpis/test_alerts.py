@@ -13,6 +13,7 @@ from kpis.models import KpiValue, OwnerType
 from kpis.tasks_alerts import pace_alerts_task, weekly_digest_task
 from salesgoals.models import Notification
 from tests.kpis.dashboard_fixtures import TODAY, period, won_deal
+from tests.kpis.dashboard_fixtures import no_drain_on_commit as no_drain_on_commit
 from tests.kpis.dashboard_fixtures import org_fixture as org_fixture
 from tests.kpis.dashboard_fixtures import sales_fixture as sales_fixture
 

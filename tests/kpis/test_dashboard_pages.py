@@ -16,6 +16,7 @@ from kpis import rollup
 from salesgoals.models import FiscalYear
 from tests.core.org_fixtures import Org
 from tests.kpis.dashboard_fixtures import TODAY, more_reps, period
+from tests.kpis.dashboard_fixtures import no_drain_on_commit as no_drain_on_commit
 from tests.kpis.dashboard_fixtures import org_fixture as org_fixture
 from tests.kpis.dashboard_fixtures import sales_fixture as sales_fixture
 
