@@ -122,6 +122,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own number formats on top of Django's (zh-hans groups thousands with a comma, as our
+# users write amounts).
+FORMAT_MODULE_PATH = ["salesgoals.formats"]
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -166,6 +169,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Task modules not named tasks.py (autodiscovery only finds those).
+CELERY_IMPORTS = ["kpis.tasks_alerts"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The one place where periodic work is declared; django-celery-beat copies it into the
@@ -175,6 +180,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kpis.tasks.drain_outbox_task",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    "kpis-pace-alerts": {
+        "task": "kpis.tasks_alerts.pace_alerts_task",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 3000},
+    },
+    "kpis-weekly-digest": {
+        "task": "kpis.tasks_alerts.weekly_digest_task",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+        "options": {"expires": 6 * 3600},
     },
     "purge-old-notifications": {
         "task": "salesgoals.tasks.purge_read_notifications_task",
