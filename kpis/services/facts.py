@@ -46,6 +46,7 @@ from kpis.models import (
 from kpis.outbox import DirtyTuple, mark_dirty
 from kpis.selectors.facts import customer_first_won_dates
 from salesgoals import money, scope
+from salesgoals import selectors as core_selectors
 from salesgoals.models import Metric, OrgUnit, User
 
 __all__ = [
@@ -100,14 +101,13 @@ def new_external_id() -> str:
 
 
 def _unit_as_of(user: User, day: datetime.date, *, field: str = "owner") -> OrgUnit:
-    """The org unit `user` belonged to on `day`.
+    """The org unit `user` belonged to on `day`, from the membership history.
 
-    For now this is the home unit: membership history is not recorded yet, and will be
-    looked up here. Callers only ask again when the owner or the fact's date changes, so a
-    rep who moves teams does not drag existing facts along.
+    Callers only ask again when the owner or the fact's date changes, so re-sending or
+    editing a fact never moves it to another team.
     """
-    del day  # until the membership history exists
-    if user.org_unit_id is None:
+    unit = core_selectors.unit_as_of(user, day)
+    if unit is None:
         raise FactError(
             {
                 field: [
@@ -116,7 +116,28 @@ def _unit_as_of(user: User, day: datetime.date, *, field: str = "owner") -> OrgU
                 ]
             }
         )
-    return user.org_unit
+    return unit
+
+
+def _fill_units(rows: Sequence[Any], date_of: Any, user_of: Any, *, field: str) -> None:
+    """Bulk `_unit_as_of` for rows without a unit: one query for the whole import."""
+    missing = [row for row in rows if row.org_unit_id is None]
+    if not missing:
+        return
+    units = core_selectors.unit_ids_as_of([(user_of(row).pk, date_of(row)) for row in missing])
+    for row in missing:
+        unit_id = units.get((user_of(row).pk, date_of(row)))
+        if unit_id is None:
+            user = user_of(row)
+            raise FactError(
+                {
+                    field: [
+                        _("%(name)s has no home unit, so the credit cannot go to a team.")
+                        % {"name": user.display}
+                    ]
+                }
+            )
+        row.org_unit_id = unit_id
 
 
 # --- Validation helpers -----------------------------------------------------------------
@@ -1047,15 +1068,15 @@ def facts_bulk_import(
     ]
     counts: dict[str, int] = {}
     for model, rows, date_field in plan:
-        for row in rows:
-            if isinstance(row, DealShare):
-                if row.org_unit_id is None:
-                    row.org_unit = _unit_as_of(row.user, row.deal.close_date, field="shares")
-                continue
-            if not row.external_id:
-                row.source, row.external_id = row.source or Source.MANUAL, new_external_id()
-            if row.org_unit_id is None and date_field is not None:
-                row.org_unit = _unit_as_of(row.owner, getattr(row, date_field))
+        if model is DealShare:
+            _fill_units(rows, lambda r: r.deal.close_date, lambda r: r.user, field="shares")
+        else:
+            for row in rows:
+                if not row.external_id:
+                    row.source, row.external_id = row.source or Source.MANUAL, new_external_id()
+            _fill_units(
+                rows, lambda r, f=date_field: getattr(r, f), lambda r: r.owner, field="owner"
+            )
         if model in _LEAVES:
             _insert_plain(model, rows, batch_size)
         else:

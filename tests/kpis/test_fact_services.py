@@ -245,20 +245,44 @@ def test_references_to_deleted_facts_are_kept_for_crm_order(org: Org) -> None:
 # --- Org unit as of the fact's date -----------------------------------------------------------
 
 
-def test_rep_moving_team_keeps_past_facts_with_the_old_team(org: Org) -> None:
-    deal = make_deal(org.rep, external_id="d1", name="Old deal")
-    activity = make_activity(org.rep, source="zoho", external_id="A-1")
-    core_services.user_move(user=org.rep, org_unit=org.team_b)
+def _move_on(org: Org, day: datetime.date) -> None:
+    """Rep A moves from team A to team B on `day` (factories record no history: start it)."""
+    core_services.user_move(user=org.rep, org_unit=org.team_a, effective_date=DAY)
+    core_services.user_move(user=org.rep, org_unit=org.team_b, effective_date=day)
     org.rep.refresh_from_db()
-    # Re-sent or edited without moving owner or date: the history stays in team A.
-    make_deal(org.rep, external_id="d1", name="Renamed deal")
+
+
+def test_rep_moving_team_keeps_past_facts_with_the_old_team(org: Org) -> None:
+    deal = make_deal(org.rep, external_id="d1", name="Old deal", close_date=DAY)
+    activity = make_activity(org.rep, source="zoho", external_id="A-1")
+    moved_on = datetime.date(2026, 4, 1)
+    _move_on(org, moved_on)
+    org.rep.refresh_from_db()
+    # Re-sent or edited: the history stays in team A.
+    make_deal(org.rep, external_id="d1", name="Renamed deal", close_date=DAY)
     make_activity(org.rep, source="zoho", external_id="A-1", subject="Edited")
     deal.refresh_from_db()
     activity.refresh_from_db()
     assert (deal.org_unit, activity.org_unit) == (org.team_a, org.team_a)
     assert shares_of(deal) == {(org.rep.pk, org.team_a.pk, 10000)}
-    # New facts go to the new team.
-    assert make_activity(org.rep).org_unit == org.team_b
+    # New facts take the unit as of their own date.
+    assert make_activity(org.rep, activity_date=DAY).org_unit == org.team_a
+    assert make_activity(org.rep, activity_date=moved_on).org_unit == org.team_b
+    # Moving a deal's close date past the move credits the new team.
+    later = datetime.date(2026, 5, 4)
+    make_deal(org.rep, external_id="d1", name="Renamed deal", close_date=later)
+    deal.refresh_from_db()
+    assert deal.org_unit == org.team_b
+    assert shares_of(deal) == {(org.rep.pk, org.team_b.pk, 10000)}
+
+
+def test_bulk_import_takes_units_from_the_history(org: Org) -> None:
+    _move_on(org, datetime.date(2026, 4, 1))
+    before = Activity(owner=org.rep, subject="March", activity_date=DAY)
+    after = Activity(owner=org.rep, subject="May", activity_date=datetime.date(2026, 5, 4))
+    services.facts_bulk_import(activities=[before, after], record_outbox=False)
+    units = dict(Activity.objects.values_list("subject", "org_unit_id"))
+    assert units == {"March": org.team_a.pk, "May": org.team_b.pk}
 
 
 # --- Dirty keys: old and new state --------------------------------------------------------
