@@ -36,3 +36,11 @@ def test_catalogue_is_complete(language, domain) -> None:
 def test_glossary_terms(english, chinese) -> None:
     with translation.override("zh-hans"):
         assert translation.gettext(english) == chinese
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_amounts_are_grouped_by_thousands(language) -> None:
+    from salesgoals.money import format_money
+
+    with translation.override(language):
+        assert format_money(123456789) == "¥1,234,567.89"
