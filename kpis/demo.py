@@ -23,10 +23,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from kpis.models import Activity, Customer, Deal, DealShare, Lead, Order, Payment, Source
-from kpis.services import facts_bulk_import
+from kpis.models import (
+    Activity,
+    Customer,
+    Deal,
+    DealShare,
+    KpiValue,
+    Lead,
+    Order,
+    Payment,
+    Source,
+)
+from kpis.services import facts_bulk_import, targets_store
 from salesgoals import money
-from salesgoals.models import User
+from salesgoals.models import Metric, Period, PeriodKind, User
 
 if TYPE_CHECKING:
     from salesgoals.demo import DemoContext
@@ -433,10 +443,75 @@ def seed(ctx: DemoContext) -> dict[str, int]:
         activities=rows.activities,
         record_outbox=False,
     )
-    try:
-        from kpis import rollup
-    except ImportError:  # pragma: no cover - the rollup ships with kpis
-        return counts
-    if hasattr(rollup, "full_recompute"):
-        rollup.full_recompute(today=ctx.today)
+    from kpis import rollup
+
+    rollup.full_recompute(today=ctx.today)
+    counts["targets"] = seed_targets(ctx)
     return counts
+
+
+TARGET_METRICS = ("revenue", "orders", "payments", "deals_won", "new_customers", "activities")
+TARGET_GROWTH = Decimal("1.10")
+
+
+def seed_targets(ctx: DemoContext) -> int:
+    """Demo target numbers for the current fiscal year: last year's months plus 10%.
+
+    Months are the base; weeks split each month by working days (exact sum), quarters and the
+    year add up their months, so the numbers are consistent in every direction. Target plans
+    with SMART fields and approval belong to the targets app; these are the numbers only.
+    """
+    current = next((fy for fy in ctx.fiscal_years if fy.contains(ctx.today)), None)
+    previous = next((fy for fy in ctx.fiscal_years if fy.year == (current.year - 1)), None)
+    if current is None or previous is None:
+        return 0
+    periods = list(Period.objects.filter(fiscal_year=current))
+    months = {p.number: p for p in periods if p.kind == PeriodKind.MONTH}
+    weeks_of = defaultdict(list)
+    for p in periods:
+        if p.kind == PeriodKind.WEEK:
+            weeks_of[p.parent_id].append(p)
+    quarter_of = {p.pk: p.parent_id for p in months.values()}
+    year_id = next(p.pk for p in periods if p.kind == PeriodKind.YEAR)
+    stored = 0
+    for code in TARGET_METRICS:
+        metric = Metric.objects.get(code=code)
+        last_year = KpiValue.objects.filter(
+            metric=metric, period__fiscal_year=previous, period__kind=PeriodKind.MONTH
+        ).values_list("owner_type", "owner_id", "period__number", "actual")
+        rows: dict[tuple[str, int, int], int] = defaultdict(int)
+        for owner_type, owner_id, number, actual in last_year:
+            month = months.get(number)
+            if month is None or actual <= 0:
+                continue
+            value = int((Decimal(actual) * TARGET_GROWTH).to_integral_value())
+            rows[(owner_type, owner_id, month.pk)] += value
+            rows[(owner_type, owner_id, quarter_of[month.pk])] += value
+            rows[(owner_type, owner_id, year_id)] += value
+            weeks = sorted(weeks_of[month.pk], key=lambda w: w.start)
+            for week, part in zip(
+                weeks, _split_by_weights(value, [w.working_days for w in weeks]), strict=True
+            ):
+                rows[(owner_type, owner_id, week.pk)] += part
+        result = targets_store(
+            metric=metric,
+            rows=[(t, o, p, v) for (t, o, p), v in rows.items()],
+            source_ref="demo",
+            today=ctx.today,
+        )
+        stored += result.get("stored", len(rows))
+    return stored
+
+
+def _split_by_weights(total: int, weights: list[int]) -> list[int]:
+    """Largest-remainder split of `total` by `weights` (sums exactly; even if all are 0)."""
+    if not weights:
+        return []
+    if sum(weights) <= 0:
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    parts = [total * w // whole for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts

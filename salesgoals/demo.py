@@ -165,6 +165,9 @@ def seed_core(ctx: DemoContext) -> None:
                     rep = _login(ctx, username, Role.REP, team, name)
                 days_ago = rng.randint(60, 5 * 365)
                 hire = ctx.today - datetime.timedelta(days=days_ago)
+                if rep.username == "rep":
+                    # The demo rep has a full history to look at.
+                    hire = datetime.date(ctx.today.year - 4, 3, 1)
                 leave = None
                 if rng.random() < 0.05 and rep.username != "rep":
                     leave = ctx.today - datetime.timedelta(days=rng.randint(10, 50))
@@ -183,13 +186,18 @@ def seed_core(ctx: DemoContext) -> None:
         ctx.fiscal_years.append(existing or services.fiscal_year_generate(year=year))
 
 
-def seed_all(*, today: datetime.date | None = None) -> DemoContext:
+APP_DEMOS = ("kpis", "targets", "plans", "incentives", "training", "crm_sync")
+
+
+def seed_all(
+    *, today: datetime.date | None = None, apps: tuple[str, ...] | None = None
+) -> DemoContext:
     from importlib import import_module
     from importlib.util import find_spec
 
     ctx = DemoContext(rng=random.Random(SEED), today=today or timezone.localdate())
     seed_core(ctx)
-    for app in ("kpis", "targets", "plans", "incentives", "training", "crm_sync"):
+    for app in APP_DEMOS if apps is None else apps:
         if find_spec(f"{app}.demo") is not None:
             import_module(f"{app}.demo").seed(ctx)
     return ctx
