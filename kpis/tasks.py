@@ -41,3 +41,9 @@ def drain_outbox_task() -> dict:
 def full_rollup_task(fiscal_year: int | None = None) -> dict:
     """Rebuild every KPI cell (or one fiscal year's) from the facts."""
     return rollup.full_recompute(fiscal_year=fiscal_year)
+
+
+@shared_task(acks_late=True)
+def refresh_periods_task(period_ids: list[int]) -> dict:
+    """Working days of these periods changed: re-derive expected-to-date, pace, required rate."""
+    return rollup.refresh_derived(period_ids=period_ids)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from salesgoals import services
+from salesgoals import hooks, services
 from salesgoals.models import FiscalYear, OrgUnit, Role, User
 
 SEED = 20260101
@@ -196,7 +196,9 @@ def seed_all(
     from importlib.util import find_spec
 
     ctx = DemoContext(rng=random.Random(SEED), today=today or timezone.localdate())
-    seed_core(ctx)
+    # The app demos rebuild their tables themselves (e.g. the full KPI rollup).
+    with hooks.suspended():
+        seed_core(ctx)
     for app in APP_DEMOS if apps is None else apps:
         if find_spec(f"{app}.demo") is not None:
             import_module(f"{app}.demo").seed(ctx)

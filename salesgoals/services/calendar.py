@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from salesgoals import fiscal, workdays
+from salesgoals import fiscal, hooks, workdays
 from salesgoals.models import CalendarDay, CalendarType, CompanySettings, FiscalYear, Period
 
 __all__ = [
@@ -160,6 +160,7 @@ def fiscal_year_generate(*, year: int) -> FiscalYear:
         for row in level:
             row.parent_id = row.parent.pk if row.parent is not None else None
         Period.objects.bulk_create(level)
+    hooks.announce_fiscal_year_generated(fiscal_year)
     return fiscal_year
 
 
@@ -176,6 +177,7 @@ def _recompute_periods(periods: list[Period]) -> None:
                 period.working_days = count
                 changed.append(period)
     Period.objects.bulk_update(changed, ["working_days"])
+    hooks.announce_working_days_changed(changed)
 
 
 def _recompute_day(day: datetime.date) -> None:
