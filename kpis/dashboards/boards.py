@@ -329,8 +329,12 @@ def executive_dashboard(sel: Selection) -> dict[str, Any]:
         row["rep"] = person_info(rep)
         ranked.append(row)
     ranked.sort(key=_rank_key, reverse=True)
-    top = ranked[:PERFORMERS]
-    rest = ranked[PERFORMERS:]
+    # Rank by attainment among reps who have a target; a new hire without one is neither a
+    # top nor a bottom performer. Without any targets, rank everyone by actual.
+    with_target = [row for row in ranked if row["attainment"] is not None]
+    pool = with_target or ranked
+    top = pool[:PERFORMERS]
+    rest = pool[PERFORMERS:]
     out["performers"] = {"top": top, "bottom": list(reversed(rest[-PERFORMERS:]))}
 
     leads = (

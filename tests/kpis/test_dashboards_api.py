@@ -309,3 +309,13 @@ def test_drill_query_count_does_not_grow_with_facts(
     more_reps(sales, 24)
     with django_assert_max_num_queries(len(small)):
         assert api_client.get(DRILL, params).json()["count"] == 28
+
+
+def test_reps_without_a_target_are_not_ranked_as_performers(api_client, sales: Org) -> None:
+    # Extra reps have revenue but no target: neither top nor bottom performers.
+    more_reps(sales, 12)
+    rollup.full_recompute(today=TODAY)
+    data = get(api_client, sales.executive, "executive").json()
+    ranked = data["performers"]["top"] + data["performers"]["bottom"]
+    assert ranked
+    assert all(row["attainment"] is not None for row in ranked)
