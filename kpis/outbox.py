@@ -8,7 +8,7 @@ right after each commit so pages are current.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.db import transaction
@@ -19,12 +19,19 @@ DirtyTuple = tuple[int, int, datetime.date]  # (user_id, org_unit_id, day)
 
 
 def mark_dirty(*, fact: str, keys: Iterable[DirtyTuple]) -> int:
-    rows = {(user_id, unit_id, day) for user_id, unit_id, day in keys if day is not None}
+    return mark_dirty_groups({fact: keys})
+
+
+def mark_dirty_groups(groups: Mapping[str, Iterable[DirtyTuple]]) -> int:
+    """Record the keys of several fact kinds at once, with at most one drain after commit."""
+    rows = [
+        DirtyKey(fact=fact, user_id=u, org_unit_id=o, day=d)
+        for fact, keys in groups.items()
+        for u, o, d in sorted({(u, o, d) for u, o, d in keys if d is not None})
+    ]
     if not rows:
         return 0
-    DirtyKey.objects.bulk_create(
-        [DirtyKey(fact=fact, user_id=u, org_unit_id=o, day=d) for u, o, d in sorted(rows)]
-    )
+    DirtyKey.objects.bulk_create(rows)
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.SALESGOALS.get("DRAIN_ON_COMMIT", True):
         from .tasks import drain_outbox_task
 

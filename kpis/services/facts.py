@@ -43,7 +43,7 @@ from kpis.models import (
     Payment,
     Source,
 )
-from kpis.outbox import DirtyTuple, mark_dirty
+from kpis.outbox import DirtyTuple, mark_dirty, mark_dirty_groups
 from kpis.selectors.facts import customer_first_won_dates
 from salesgoals import money, scope
 from salesgoals import selectors as core_selectors
@@ -369,9 +369,13 @@ class _Outbox:
 
     def done(self, fact: Fact) -> None:
         self.customers.update(pk for pk in _customer_ids(fact) if pk)
-        mark_dirty(fact=self.kind, keys=[*self.keys, *_fact_keys(fact)])
-        customer_keys = [*self.customer_keys, *_customer_keys(self.customers)]
-        mark_dirty(fact=Metric.Fact.CUSTOMER, keys=customer_keys)
+        # One outbox write (and at most one drain after commit) for both kinds of keys;
+        # for a customer write both lists belong to the same kind.
+        groups: dict[str, list[DirtyTuple]] = {self.kind: [*self.keys, *_fact_keys(fact)]}
+        groups.setdefault(Metric.Fact.CUSTOMER, []).extend(
+            [*self.customer_keys, *_customer_keys(self.customers)]
+        )
+        mark_dirty_groups(groups)
 
 
 def _save(fact: F, existing: bool) -> F:
