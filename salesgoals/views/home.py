@@ -44,7 +44,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "time_progress": _time_progress(
             [current[kind] for kind in ("week", "month", "quarter", "year") if kind in current]
         ),
-        "areas": [a for a in areas_for(user.role, superuser=user.is_superuser)],
         "unit_count": units.count(),
         "rep_count": people.filter(role=Role.REP, is_active=True).count(),
         "recent_notifications": selectors.notifications_for(user)[:5],
