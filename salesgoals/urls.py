@@ -15,6 +15,8 @@ urlpatterns = [
     path("calendar/", include(calendar_views.urlpatterns)),
     path("kpis/", include("kpis.urls")),
     path("dashboards/", include("kpis.urls_dashboards")),
+    path("targets/", include("targets.urls")),
+    path("crm/", include("crm_sync.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

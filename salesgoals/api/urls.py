@@ -1,7 +1,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+import crm_sync.api
 import kpis.api
+import targets.api
 from kpis import api_dashboards, api_kpi
 
 from . import auth, calendar, metrics, org
@@ -13,6 +15,8 @@ metrics.register(router)
 kpis.api.register(router)
 api_kpi.register(router)
 api_dashboards.register(router)
+targets.api.register(router)
+crm_sync.api.register(router)
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),
