@@ -191,6 +191,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
         "options": {"expires": 6 * 3600},
     },
+    "crm-sync-due": {
+        "task": "crm_sync.tasks.sync_due_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "purge-old-notifications": {
         "task": "salesgoals.tasks.purge_read_notifications_task",
         "schedule": crontab(hour=3, minute=15),
@@ -206,6 +211,22 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SalesGoals <noreply@salesgoals.local>")
 
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+# Key rotation: new key first, old keys after it (comma-separated). Secrets are read with any
+# of them and written with the first; `manage.py crm_rotate_secrets` re-encrypts everything.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# --- CRM sync -------------------------------------------------------------------------------
+CRM_SYNC = {
+    # Seconds a run holds its per-connection lock without a heartbeat (a killed worker's lock
+    # expires after this).
+    "LOCK_SECONDS": env.int("CRM_SYNC_LOCK_SECONDS", default=300),
+    # Incremental syncs re-read this many seconds before the watermark.
+    "OVERLAP_SECONDS": env.int("CRM_SYNC_OVERLAP_SECONDS", default=300),
+    # Page sizes (the CRMs' maxima); tests lower them to keep fakes small.
+    "ZOHO_PER_PAGE": 200,
+    "FXIAOKE_LIMIT": 100,
+    "MAX_RETRIES": 5,
+}
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {

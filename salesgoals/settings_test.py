@@ -18,6 +18,10 @@ AXES_FAILURE_LIMIT = 5
 LANGUAGE_CODE = "en"
 SALESGOALS = {**SALESGOALS, "ALLOW_DEMO_DATA": True}
 
+# A fixed Fernet key for CRM secrets (never used outside tests).
+FIELD_ENCRYPTION_KEY = "q9mYtR3c0a8TqJ6mE3p3hG0l8mZk1Qy3sV0a9uQyX2c="
+FIELD_ENCRYPTION_KEYS: list[str] = []
+
 # The live server of the browser tests speaks plain HTTP on 127.0.0.1.
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
