@@ -8,6 +8,7 @@ one SQL query whatever its size.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -17,9 +18,10 @@ from django.shortcuts import get_object_or_404
 
 from kpis.models import KpiValue, OwnerType
 from salesgoals import scope
-from salesgoals.models import OrgUnit, Role, User
+from salesgoals.models import Metric, OrgUnit, Role, User
 
 __all__ = [
+    "actuals_for",
     "kpi_value_get_for_user",
     "kpi_values_for_user",
     "kpi_values_in_unit",
@@ -110,3 +112,19 @@ def kpi_value_get_for_user(*, user: User, pk: Any) -> KpiValue:
     if not kpi_values_visible(user).filter(pk=cell.pk).exists():
         raise PermissionDenied
     return cell
+
+
+def actuals_for(
+    *, metric: Metric, period_ids: Iterable[int], owner_type: str | None = None
+) -> dict[tuple[str, int, int], int]:
+    """Rolled-up actuals {(owner_type, owner_id, period_id): actual} of one metric.
+
+    Unscoped: for services (targets' baselines, seasonal and history splits), not for pages.
+    """
+    cells = KpiValue.objects.filter(metric=metric, period_id__in=list(period_ids))
+    if owner_type is not None:
+        cells = cells.filter(owner_type=owner_type)
+    return {
+        (t, o, p): actual
+        for t, o, p, actual in cells.values_list("owner_type", "owner_id", "period_id", "actual")
+    }

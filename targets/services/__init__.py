@@ -1,0 +1,40 @@
+"""Every write of `targets` goes through these functions (keyword-only, typed, transactional)."""
+
+from .allocation import CellChange, plan_cells_update, plan_decompose, plan_lines, verify_plan
+from .plans import (
+    plan_acknowledge,
+    plan_activate,
+    plan_approve,
+    plan_close,
+    plan_create,
+    plan_return,
+    plan_submit,
+    plan_update,
+    plans_activate_due,
+    smart_check,
+)
+from .publishing import plan_publish
+from .revisions import RevisionCell, revision_approve, revision_propose, revision_reject
+
+__all__ = [
+    "CellChange",
+    "RevisionCell",
+    "plan_acknowledge",
+    "plan_activate",
+    "plan_approve",
+    "plan_cells_update",
+    "plan_close",
+    "plan_create",
+    "plan_decompose",
+    "plan_lines",
+    "plan_publish",
+    "plan_return",
+    "plan_submit",
+    "plan_update",
+    "plans_activate_due",
+    "revision_approve",
+    "revision_propose",
+    "revision_reject",
+    "smart_check",
+    "verify_plan",
+]

@@ -1,0 +1,365 @@
+"""Writing a plan's cells: re-split, inline edits with rebalancing, locks, and verification.
+
+Every write goes through `decompose` of the pure engine in one transaction: the new cells
+are computed completely first, so an impossible split (locks that exceed what is there)
+raises a `ValidationError` naming the owners and periods at fault and changes nothing.
+Additive metrics are split; rates are inherited (`engine.inherit`), with edited cells as
+overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesgoals.models import Period, User
+from targets import rules
+from targets.engine import Allocation, OwnerKey, SplitImpossible, decompose, inherit, verify
+from targets.models import (
+    OwnerMethod,
+    OwnerType,
+    PeriodMethod,
+    PlanEvent,
+    SplitProfile,
+    TargetLine,
+    TargetPlan,
+)
+from targets.services.audit import event_record
+from targets.services.inputs import OwnerSpec, PlanInputs, owner_specs, plan_inputs
+
+__all__ = [
+    "CellChange",
+    "cells_diff",
+    "plan_cells_update",
+    "plan_decompose",
+    "plan_lines",
+    "split_error",
+    "verify_plan",
+]
+
+BULK_REWRITE = 300  # above this many changed lines, rewrite all lines in one insert
+
+
+@dataclass(frozen=True)
+class CellChange:
+    owner: OwnerKey
+    period_id: int
+    value: int | None = None  # a new value (the cell is locked with it)
+    locked: bool | None = None  # lock or unlock without changing the value
+
+
+def plan_lines(plan: TargetPlan) -> list[TargetLine]:
+    return list(plan.lines.order_by("position"))
+
+
+def _names(plan: TargetPlan, lines: Iterable[TargetLine]) -> dict[OwnerKey, str]:
+    return {line.key: line.name for line in lines}
+
+
+def split_error(exc: SplitImpossible, names: dict[OwnerKey, str]) -> ValidationError:
+    """The engine's structured failure as a translated, specific message."""
+    labels = dict(Period.objects.filter(pk__in=exc.periods).values_list("pk", "label"))
+    if exc.period_id is not None and exc.period_id not in labels:
+        labels.update(Period.objects.filter(pk=exc.period_id).values_list("pk", "label"))
+    owners = [
+        names.get(k, f"{k[0]} {k[1]}") for k in (exc.rows or ([exc.owner] if exc.owner else []))
+    ]
+    periods = [
+        labels.get(p, str(p)) for p in (exc.periods or ([exc.period_id] if exc.period_id else []))
+    ]
+    message = _(
+        "The locked cells do not fit: they need more than there is to split, or leave a "
+        "remainder with nowhere to go."
+    )
+    if owners:
+        message += " " + _("Owners: %(owners)s.") % {"owners": ", ".join(owners[:8])}
+    if periods:
+        message += " " + _("Periods: %(periods)s.") % {"periods": ", ".join(periods[:8])}
+    message += " " + _("Unlock some of these cells or change the values.")
+    return ValidationError({"cells": [message]}, code="split_impossible")
+
+
+def _sync_lines(plan: TargetPlan, specs: list[OwnerSpec]) -> list[TargetLine]:
+    """Today's owners as lines: existing lines keep their locks, weights and values."""
+    existing = {line.key: line for line in plan.lines.all()}
+    lines = []
+    for position, spec in enumerate(specs):
+        line = existing.get(spec.key) or TargetLine(
+            plan=plan, owner_type=spec.key[0], owner_id=spec.key[1]
+        )
+        line.parent_type = spec.parent[0] if spec.parent else ""
+        line.parent_id = spec.parent[1] if spec.parent else None
+        line.unit_path = spec.unit_path
+        line.position = position
+        line.depth = spec.depth
+        line.name = spec.name[:200]
+        line.hire_date = spec.hire_date
+        line.leave_date = spec.leave_date
+        lines.append(line)
+    return lines
+
+
+def _solve(
+    plan: TargetPlan,
+    inputs: PlanInputs,
+    *,
+    from_owner: OwnerKey | None = None,
+) -> Allocation:
+    names = {k: line.name for k, line in inputs.lines.items()}
+    try:
+        if plan.metric.is_additive:
+            if from_owner is None:
+                return decompose(inputs.problem)
+            return decompose(inputs.problem, current=inputs.current, from_owner=from_owner)
+        return inherit(inputs.problem, inputs.problem.locked)
+    except SplitImpossible as exc:
+        raise split_error(exc, names) from exc
+
+
+def cells_diff(before: dict[tuple[OwnerKey, int], int], after: Allocation) -> list[list[int | str]]:
+    """[owner_type, owner_id, period_id, before, after] for every changed cell, sorted."""
+    out: list[list[int | str]] = []
+    for (owner, period_id), value in after.items():
+        old = before.get((owner, period_id))
+        if old != value:
+            out.append([owner[0], owner[1], period_id, old, value])
+    for (owner, period_id), old in before.items():
+        if (owner, period_id) not in after:
+            out.append([owner[0], owner[1], period_id, old, None])
+    out.sort(key=lambda row: (row[0], row[1], row[2]))
+    return out
+
+
+def _store(
+    plan: TargetPlan, lines: list[TargetLine], allocation: Allocation, *, rewrite: bool
+) -> int:
+    """Write the allocation into the lines; returns how many lines changed."""
+    per_line: dict[OwnerKey, dict[str, int]] = {line.key: {} for line in lines}
+    for (owner, period_id), value in allocation.items():
+        if owner in per_line:
+            per_line[owner][str(period_id)] = value
+    changed = []
+    for line in lines:
+        values = per_line[line.key]
+        if line.pk is None or line.values != values or rewrite:
+            line.values = values
+            changed.append(line)
+    if rewrite or len(changed) > BULK_REWRITE or any(line.pk is None for line in changed):
+        plan.lines.all().delete()
+        for line in lines:
+            line.pk = None
+        TargetLine.objects.bulk_create(lines, batch_size=1000)
+    elif changed:
+        TargetLine.objects.bulk_update(
+            changed,
+            ["values", "locked", "parent_type", "parent_id", "unit_path", "position", "depth"],
+            batch_size=500,
+        )
+    return len(changed)
+
+
+def _small_summary(diff: list[list[int | str]], limit: int = 200) -> dict:
+    return {"changed_cells": len(diff), "cells": diff[:limit], "truncated": len(diff) > limit}
+
+
+@transaction.atomic
+def plan_decompose(
+    *,
+    plan: TargetPlan,
+    actor: User | None,
+    period_method: str | None = None,
+    owner_method: str | None = None,
+    profile: SplitProfile | None = None,
+    owner: OwnerKey | None = None,
+    force: bool = False,
+) -> dict[str, int]:
+    """Re-split the plan (or the part strictly below `owner`) with its methods, keeping locks.
+
+    Also brings the owners up to date with the org tree (new reps get lines, people who left
+    the subtree lose theirs). `force` skips the draft check (used by revisions and imports).
+    """
+    plan = (
+        TargetPlan.objects.select_for_update()
+        .select_related("metric", "fiscal_year", "org_unit", "profile")
+        .get(pk=plan.pk)
+    )
+    if not force and not plan.is_editable:
+        raise ValidationError(
+            {"status": [_("Only a draft can be re-split; approved plans change by revision.")]}
+        )
+    before_fields = {"period_method": plan.period_method, "owner_method": plan.owner_method}
+    if period_method is not None and period_method not in PeriodMethod.values:
+        raise ValidationError({"period_method": [_("Unknown period split.")]})
+    if owner_method is not None and owner_method not in OwnerMethod.values:
+        raise ValidationError({"owner_method": [_("Unknown owner split.")]})
+    if owner is None or owner == (OwnerType.UNIT, plan.org_unit_id):
+        owner = None
+        plan.period_method = period_method or plan.period_method
+        plan.owner_method = owner_method or plan.owner_method
+        if profile is not None:
+            plan.profile = profile
+        if plan.period_method == PeriodMethod.PROFILE and plan.profile is None:
+            raise ValidationError({"profile": [_("Choose a profile for the profile split.")]})
+        plan.save(update_fields=["period_method", "owner_method", "profile", "updated_at"])
+    specs = owner_specs(plan)
+    lines = _sync_lines(plan, specs)
+    by_key = {line.key: line for line in lines}
+    if owner is not None:
+        line = by_key.get(owner)
+        if line is None or line.owner_type != OwnerType.UNIT:
+            raise ValidationError({"owner": [_("This unit is not part of the plan.")]})
+        if owner_method is not None:
+            line.owner_method = "" if owner_method == plan.owner_method else owner_method
+    inputs = plan_inputs(plan, lines=lines, specs=specs)
+    new_owners = any(line.pk is None for line in lines)
+    allocation = _solve(plan, inputs, from_owner=None if new_owners else owner)
+    diff = cells_diff(inputs.current, allocation)
+    changed = _store(plan, lines, allocation, rewrite=owner is None)
+    if owner is not None and owner_method is not None:
+        by_key[owner].save(update_fields=["owner_method"])
+    event_record(
+        plan=plan,
+        action=PlanEvent.Action.DECOMPOSED,
+        actor=actor,
+        before=before_fields,
+        after={
+            "period_method": plan.period_method,
+            "owner_method": plan.owner_method,
+            "owner": list(owner) if owner else None,
+            **_small_summary(diff),
+        },
+    )
+    return {"lines": len(lines), "changed_lines": changed, "changed_cells": len(diff)}
+
+
+def _validate_changes(
+    plan: TargetPlan, user: User | None, changes: list[CellChange], lines: dict, periods: set[int]
+) -> None:
+    errors: list[str] = []
+    for change in changes:
+        line = lines.get(change.owner)
+        if line is None:
+            errors.append(_("%(owner)s is not part of this plan.") % {"owner": change.owner[1]})
+            continue
+        if change.period_id not in periods:
+            errors.append(_("Unknown period %(period)s.") % {"period": change.period_id})
+            continue
+        if change.value is not None and (
+            isinstance(change.value, bool) or not isinstance(change.value, int) or change.value < 0
+        ):
+            errors.append(_("A cell must be a whole, non-negative number."))
+        if user is not None and not rules.can_edit_line(user, plan, line):
+            raise PermissionDenied(
+                _("You may not change the cells of %(owner)s.") % {"owner": line.name}
+            )
+    if errors:
+        raise ValidationError({"cells": errors})
+
+
+def _rebalance_root(
+    changes: list[CellChange], lines: dict[OwnerKey, TargetLine]
+) -> OwnerKey | None:
+    """The owner below which the change rebalances, or None for a full re-split."""
+    parents = set()
+    for change in changes:
+        if change.value is None:
+            continue
+        line = lines[change.owner]
+        if line.parent_key is None:
+            return None
+        parents.add(line.parent_key)
+    return parents.pop() if len(parents) == 1 else None
+
+
+@transaction.atomic
+def plan_cells_update(
+    *, plan: TargetPlan, actor: User | None, changes: list[CellChange], source: str = "edit"
+) -> dict[str, object]:
+    """Set values (which locks them) and locks; unlocked siblings rebalance at once.
+
+    Raises `PermissionDenied` for cells outside the actor's subtree and `ValidationError` for
+    bad values or locks that make the split impossible; nothing is written then.
+    """
+    plan = (
+        TargetPlan.objects.select_for_update()
+        .select_related("metric", "fiscal_year", "org_unit", "profile")
+        .get(pk=plan.pk)
+    )
+    if not plan.is_editable:
+        raise ValidationError(
+            {"status": [_("Only a draft can be edited; approved plans change by revision.")]}
+        )
+    lines = plan_lines(plan)
+    by_key = {line.key: line for line in lines}
+    periods = set(plan.fiscal_year.periods.values_list("pk", flat=True))
+    _validate_changes(plan, actor, changes, by_key, periods)
+    year_id = plan.fiscal_year.periods.get(kind="year").pk
+    root = (OwnerType.UNIT, plan.org_unit_id)
+    total = plan.value
+    relocked: dict[OwnerKey, TargetLine] = {}
+    for change in changes:
+        line = by_key[change.owner]
+        relocked[line.key] = line
+        locked = set(line.locked)
+        if change.value is not None:
+            if change.owner == root and change.period_id == year_id:
+                total = change.value
+            else:
+                line.values = {**line.values, str(change.period_id): change.value}
+                locked.add(change.period_id)
+        if change.locked is True:
+            locked.add(change.period_id)
+        elif change.locked is False:
+            locked.discard(change.period_id)
+        line.locked = sorted(locked)
+    before = {
+        (line.key, int(p)): int(v) for line in plan_lines(plan) for p, v in line.values.items()
+    }
+    if any(c.value is not None for c in changes):
+        inputs = plan_inputs(plan, lines=lines, total=total)
+        inputs.current = before | {
+            (line.key, int(p)): int(v) for line in lines for p, v in line.values.items()
+        }
+        allocation = _solve(plan, inputs, from_owner=_rebalance_root(changes, by_key))
+    else:
+        allocation = dict(before)
+    diff = cells_diff(before, allocation)
+    if total != plan.value:
+        plan.value = total
+        plan.save(update_fields=["value", "updated_at"])
+    _store(plan, lines, allocation, rewrite=False)
+    TargetLine.objects.bulk_update(
+        [line for line in relocked.values() if line.pk is not None], ["locked"], batch_size=500
+    )
+    event_record(
+        plan=plan,
+        action=PlanEvent.Action.IMPORTED if source == "import" else PlanEvent.Action.CELLS_EDITED,
+        actor=actor,
+        before={},
+        after={
+            "edits": [[c.owner[0], c.owner[1], c.period_id, c.value, c.locked] for c in changes][
+                :200
+            ],
+            **_small_summary(diff),
+        },
+    )
+    return {"changed_cells": len(diff), "diff": diff}
+
+
+def verify_plan(plan: TargetPlan) -> list[str]:
+    """Every invariant of DOMAIN.md checked on the stored cells (empty list = all hold)."""
+    lines = plan_lines(plan)
+    inputs = plan_inputs(plan, lines=lines)
+    allocation = {(line.key, int(p)): int(v) for line in lines for p, v in line.values.items()}
+    if not plan.metric.is_additive:
+        expected = inherit(inputs.problem, inputs.problem.locked)
+        return [
+            f"{key}: {allocation.get(key)} != inherited {value}"
+            for key, value in expected.items()
+            if allocation.get(key) != value
+        ]
+    return verify(inputs.problem, allocation)

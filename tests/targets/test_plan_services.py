@@ -1,0 +1,96 @@
+"""Creating, splitting and editing a plan through the services: the invariants hold."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from salesgoals.models import PeriodKind
+from targets import services
+from targets.models import PlanEvent, TargetLine
+from tests.targets.plan_fixtures import TODAY, make_plan, org_fixture, period, year_period  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def cell(plan, owner, period_id) -> int:
+    return TargetLine.objects.get(plan=plan, owner_type=owner[0], owner_id=owner[1]).value_of(
+        period_id
+    )
+
+
+def test_create_splits_to_every_unit_rep_and_week(org):
+    plan = make_plan(org)
+    lines = {line.key: line for line in plan.lines.all()}
+    assert ("unit", org.company.pk) in lines
+    assert {
+        ("rep", org.rep.pk),
+        ("rep", org.rep_a2.pk),
+        ("rep", org.rep_b.pk),
+        ("rep", org.rep_c.pk),
+    } <= set(lines)
+    assert ("rep", org.manager.pk) not in lines  # managers own their units' cells, not rep lines
+    year = year_period()
+    assert cell(plan, ("unit", org.company.pk), year.pk) == 12_000_000_00
+    reps = [k for k in lines if k[0] == "rep"]
+    assert sum(cell(plan, k, year.pk) for k in reps) == 12_000_000_00
+    assert services.verify_plan(plan) == []
+    assert PlanEvent.objects.filter(plan=plan, action="created").exists()
+
+
+def test_edit_locks_and_rebalances_siblings(org):
+    plan = make_plan(org)
+    march = period(PeriodKind.MONTH, 3)
+    rep_a, rep_a2 = ("rep", org.rep.pk), ("rep", org.rep_a2.pk)
+    team_before = cell(plan, ("unit", org.team_a.pk), march.pk)
+    result = services.plan_cells_update(
+        plan=plan,
+        actor=org.manager,
+        changes=[services.CellChange(owner=rep_a, period_id=march.pk, value=100_000_00)],
+    )
+    assert result["changed_cells"] > 0
+    assert cell(plan, rep_a, march.pk) == 100_000_00
+    assert cell(plan, rep_a2, march.pk) == team_before - 100_000_00
+    assert TargetLine.objects.get(plan=plan, owner_type="rep", owner_id=org.rep.pk).is_locked(
+        march.pk
+    )
+    assert services.verify_plan(plan) == []
+    # A re-split keeps the locked cell.
+    services.plan_decompose(plan=plan, actor=org.executive, period_method="even")
+    assert cell(plan, rep_a, march.pk) == 100_000_00
+    assert services.verify_plan(plan) == []
+
+
+def test_impossible_lock_changes_nothing(org):
+    plan = make_plan(org)
+    march = period(PeriodKind.MONTH, 3)
+    before = {line.key: dict(line.values) for line in plan.lines.all()}
+    with pytest.raises(ValidationError) as error:
+        services.plan_cells_update(
+            plan=plan,
+            actor=org.manager,
+            changes=[
+                services.CellChange(owner=("rep", org.rep.pk), period_id=march.pk, value=10**13)
+            ],
+        )
+    assert "cells" in error.value.message_dict
+    assert {line.key: dict(line.values) for line in plan.lines.all()} == before
+
+
+def test_manager_cannot_edit_outside_subtree(org):
+    plan = make_plan(org)
+    march = period(PeriodKind.MONTH, 3)
+    with pytest.raises(PermissionDenied):
+        services.plan_cells_update(
+            plan=plan,
+            actor=org.manager,
+            changes=[services.CellChange(owner=("rep", org.rep_c.pk), period_id=march.pk, value=1)],
+        )
+    with pytest.raises(PermissionDenied):  # the region's own cells belong to the company level
+        services.plan_cells_update(
+            plan=plan,
+            actor=org.manager,
+            changes=[
+                services.CellChange(owner=("unit", org.north.pk), period_id=march.pk, value=1)
+            ],
+        )
