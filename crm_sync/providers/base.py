@@ -91,7 +91,9 @@ class Http:
     seconds_in_http: float = 0.0
     calls: int = 0
     waits: list[float] = field(default_factory=list)
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30.0))
+    client: httpx.Client = field(
+        default_factory=lambda: httpx.Client(timeout=float(conf("HTTP_TIMEOUT", 30.0)))
+    )
 
     def backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None and retry_after >= 0:
@@ -103,8 +105,7 @@ class Http:
 
     def wait(self, seconds: float) -> None:
         self.waits.append(seconds)
-        if seconds > 0:
-            self.sleep(seconds)
+        self.sleep(max(0.0, seconds))
 
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         started = time.perf_counter()

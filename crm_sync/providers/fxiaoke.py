@@ -265,7 +265,7 @@ class FxiaokeProvider(BaseProvider):
 
     def count(self, crm_object: str, since_ms: int | None) -> int | None:
         total = self._head(crm_object, since_ms, "_id", True).get("total")
-        return int(total) if total else None
+        return None if total is None else int(total)
 
     def fetch(
         self, crm_object: str, fields: list[str], since_ms: int | None, pos: dict[str, Any]

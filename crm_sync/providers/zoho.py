@@ -237,7 +237,7 @@ class ZohoProvider(BaseProvider):
             _status, body = self.get(f"{crm_object}/actions/count")
         except CrmError:
             return None
-        return int((body or {}).get("count") or 0) or None
+        return int((body or {}).get("count") or 0)
 
     def fetch(
         self, crm_object: str, fields: list[str], since_ms: int | None, pos: dict[str, Any]

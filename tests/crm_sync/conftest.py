@@ -88,4 +88,6 @@ def fx_connection(fake: FakeFxiaoke, **kw: Any) -> Connection:
 def run_now(connection: Connection, sleeps: Any = None, full: bool = False) -> SyncRun:
     """Queue and execute a run in this process (what the task does)."""
     run = SyncRun.objects.create(connection=connection, trigger=SyncRun.Trigger.MANUAL, full=full)
-    return services.run_sync(run_id=run.pk, sleep=sleeps or (lambda s: None))
+    return services.run_sync(
+        run_id=run.pk, sleep=sleeps if sleeps is not None else (lambda s: None)
+    )

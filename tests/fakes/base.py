@@ -33,6 +33,8 @@ class FakeCrm:
         self.requests: list[tuple[str, str]] = []
         self.counts: Counter[str] = Counter()
         self.delay = 0.0  # seconds added to every answer ("slow responses")
+        self.slow_next = 0  # the next N answers take `slow_seconds`
+        self.slow_seconds = 0.5
         self.rate_limit_next = 0  # the next N business calls are rate limited
         self.fail_next = 0  # the next N business calls fail with a 5xx / system busy
         self.expire_tokens_after: int | None = None  # calls until every token is revoked
@@ -62,6 +64,11 @@ class FakeCrm:
                 raw = self.rfile.read(length) if length else b""
                 if fake.delay:
                     time.sleep(fake.delay)
+                with fake.lock:
+                    slow = fake.slow_next > 0
+                    fake.slow_next -= 1 if slow else 0
+                if slow:
+                    time.sleep(fake.slow_seconds)
                 try:
                     reply = fake.handle(method, parts.path, query, self.headers, raw)
                 except Exception as error:  # a bug in the fake: answer 500, keep serving
