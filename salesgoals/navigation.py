@@ -32,8 +32,9 @@ AREAS: tuple[Area, ...] = (
         "targets",
         _("Targets"),
         _("SMART target plans, split by quarter, month and week and down the organisation."),
-        "area",
+        "targets:home",
         ALL_ROLES,
+        built=True,
     ),
     Area(
         "kpis",

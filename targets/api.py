@@ -112,7 +112,7 @@ class PlanIn(serializers.Serializer):
     )
     fiscal_year = serializers.SlugRelatedField(slug_field="year", queryset=FiscalYear.objects.all())
     org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.all())
-    value = serializers.DecimalField(max_digits=20, decimal_places=2)
+    value = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0)
     description = serializers.CharField(allow_blank=True, default="")
     objective = serializers.CharField(allow_blank=True, default="", max_length=200)
     parent = serializers.PrimaryKeyRelatedField(
@@ -624,7 +624,7 @@ class PlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         parameters=[OpenApiParameter("period_kind", str, enum=PeriodKind.values)],
         responses={(200, excel.XLSX): OpenApiTypes.BINARY},
     )
-    @action(detail=True, methods=["get"], url_path="grid.xlsx", renderer_classes=[JSONRenderer])
+    @action(detail=True, methods=["get"], url_path="workbook", renderer_classes=[JSONRenderer])
     def grid_xlsx(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The grid as an Excel workbook (your scope), to edit and import back."""
         plan = self._plan(pk)

@@ -31,6 +31,7 @@ from targets.models import OwnerType, PlanEvent, TargetPlan, TargetRevision
 from targets.services.allocation import _solve, _store, _sync_lines, cells_diff
 from targets.services.audit import event_record
 from targets.services.inputs import owner_specs, plan_inputs
+from targets.units import format_value
 
 __all__ = ["RevisionCell", "revision_approve", "revision_propose", "revision_reject"]
 
@@ -113,6 +114,22 @@ def _compute(plan: TargetPlan, revision: TargetRevision):
             )
         locks[(key, int(period_id))] = int(value)
     total = plan.value if revision.new_value is None else revision.new_value
+    root = (OwnerType.UNIT, plan.org_unit_id)
+    year = next(p for p in periods if p.kind == PeriodKind.YEAR)
+    frozen_months = {p.pk for p in periods if p.kind == PeriodKind.MONTH and p.pk in frozen_ids}
+    frozen_total = sum(locks.get((root, pid), 0) for pid in frozen_months)
+    if year.pk not in frozen_ids and total < frozen_total:
+        raise ValidationError(
+            {
+                "new_value": [
+                    _(
+                        "The periods before the effective date already hold %(frozen)s; "
+                        "the new value cannot be less."
+                    )
+                    % {"frozen": format_value(plan.metric, frozen_total)}
+                ]
+            }
+        )
     inputs = plan_inputs(plan, lines=lines, specs=specs, total=total, extra_locks=locks)
     allocation = _solve(plan, inputs)
     return lines, inputs0.current, allocation
