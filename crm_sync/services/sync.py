@@ -203,6 +203,16 @@ def run_sync(
     if not lock.acquire():
         _finish(run, SyncRun.Status.SKIPPED, _("Another run of this connection is in progress."))
         return run
+    # Holding the lock, any other run of this connection still marked active has died.
+    for dead in SyncRun.objects.filter(connection=connection, status__in=SyncRun.ACTIVE).exclude(
+        pk=run.pk
+    ):
+        if dead.status == SyncRun.Status.RUNNING:
+            _finish(
+                dead,
+                SyncRun.Status.FAILED,
+                _("The run stopped (worker lost); resumed by #%(n)s.") % {"n": run.pk},
+            )
     provider = (provider_factory or (lambda c: provider_for(c, sleep=sleep)))(connection)
     try:
         now = timezone.now()
