@@ -60,7 +60,6 @@
       var lock = td.querySelector("button.lock");
       if (lock) {
         lock.setAttribute("aria-pressed", cell.locked ? "true" : "false");
-        lock.textContent = cell.locked ? "🔒" : "🔓";
       }
     });
   }
@@ -176,12 +175,14 @@
       collapse(el);
     }
   });
-  document.addEventListener("htmx:afterSwap", function (event) {
+  document.addEventListener("htmx:afterRequest", function (event) {
     var el = event.detail.elt;
-    if (el.classList && el.classList.contains("toggle")) {
+    if (event.detail.successful && el.classList && el.classList.contains("toggle")) {
       el.setAttribute("aria-expanded", "true");
       el.textContent = "▾";
     }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
     drawFigures(event.detail.target);
   });
   document.addEventListener("DOMContentLoaded", function () {
