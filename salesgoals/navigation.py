@@ -69,8 +69,9 @@ AREAS: tuple[Area, ...] = (
         "crm",
         _("CRM sync"),
         _("Connect Zoho CRM or Fxiaoke and keep customers, deals and payments in sync."),
-        "area",
+        "crm_sync:home",
         (Role.ADMIN,),
+        built=True,
     ),
     Area(
         "org",
