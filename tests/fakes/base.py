@@ -48,7 +48,7 @@ class FakeCrm:
             return self._clock
 
     # --- server -----------------------------------------------------------------------
-    def start(self) -> FakeCrm:
+    def start(self, port: int = 0) -> FakeCrm:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -95,11 +95,14 @@ class FakeCrm:
             def do_POST(self) -> None:
                 self._serve("POST")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
+
+    def start_on(self, port: int) -> FakeCrm:
+        return self.start(port)
 
     def stop(self) -> None:
         if self.server is not None:
