@@ -191,6 +191,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
         "options": {"expires": 6 * 3600},
     },
+    "targets-activate-plans": {
+        "task": "targets.tasks.activate_plans_task",
+        "schedule": crontab(hour=0, minute=10),
+        "options": {"expires": 3600},
+    },
+    "targets-verify-plans": {
+        "task": "targets.tasks.verify_plans_task",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 3 * 3600},
+    },
     "crm-sync-due": {
         "task": "crm_sync.tasks.sync_due_task",
         "schedule": 60.0,

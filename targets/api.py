@@ -202,6 +202,37 @@ class CellsOut(serializers.Serializer):
     cells = CellOut(many=True)
 
 
+class OwnerOut(serializers.Serializer):
+    owner_type = serializers.CharField()
+    owner_id = serializers.IntegerField()
+    name = serializers.CharField()
+    parent_type = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    depth = serializers.IntegerField()
+    weight = serializers.IntegerField()
+    over_assignment = serializers.SerializerMethodField()
+    owner_method = serializers.CharField()
+    acknowledged_version = serializers.IntegerField()
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_over_assignment(self, line: Any) -> str:
+        return f"{Decimal(line.over_assignment_bp) / 100:.2f}"
+
+
+class OwnerIn(serializers.Serializer):
+    owner_type = serializers.ChoiceField(choices=OwnerType.choices)
+    owner_id = serializers.IntegerField()
+    weight = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
+    over_assignment = PercentField(required=False, min_value=100, max_value=200)
+    owner_method = serializers.ChoiceField(
+        choices=[("", "plan"), *OwnerMethod.choices], required=False
+    )
+
+
+class OwnersIn(serializers.Serializer):
+    owners = OwnerIn(many=True, allow_empty=False)
+
+
 class ReasonIn(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, default="")
 
@@ -493,6 +524,34 @@ class PlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
                 }
             )
         return Response({"changed_cells": result["changed_cells"], "cells": _cells_out(plan, rows)})
+
+    @extend_schema(methods=["GET"], responses={200: OwnerOut(many=True)})
+    @extend_schema(methods=["PATCH"], request=OwnersIn, responses={200: OwnerOut(many=True)})
+    @action(detail=True, methods=["get", "patch"])
+    def owners(self, request: Request, pk: str | None = None) -> Response:
+        """The plan's units and reps in your scope with their split settings; PATCH weights,
+        a unit's over-assignment or owner split, and the affected part is re-split."""
+        plan = self._plan(pk)
+        if request.method == "PATCH":
+            data = OwnersIn(data=request.data)
+            data.is_valid(raise_exception=True)
+            changes = [
+                services.OwnerChange(
+                    owner=(o["owner_type"], o["owner_id"]),
+                    weight=o.get("weight"),
+                    over_assignment_bp=(
+                        int(o["over_assignment"] * 100) if "over_assignment" in o else None
+                    ),
+                    owner_method=o.get("owner_method"),
+                )
+                for o in data.validated_data["owners"]
+            ]
+            self._run(services.plan_owners_update, plan=plan, actor=request.user, changes=changes)
+        lines = plan.lines.filter(rules.lines_visible_q(request.user)).order_by("position")
+        page = self.paginate_queryset(lines)
+        if page is not None:
+            return self.get_paginated_response(OwnerOut(page, many=True).data)
+        return Response(OwnerOut(lines, many=True).data)
 
     def _step(self, fn, pk: str | None, **kwargs: Any) -> Response:
         plan = self._plan(pk)

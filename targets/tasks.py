@@ -18,3 +18,11 @@ def activate_plans_task() -> int:
     from targets.services.plans import plans_activate_due
 
     return plans_activate_due()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def verify_plans_task() -> dict[str, int]:
+    """Nightly: every open plan's cells still satisfy the invariants; admins hear otherwise."""
+    from targets.services.plans import plans_verify
+
+    return plans_verify()

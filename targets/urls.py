@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/export.xlsx", views.plan_export, name="export"),
     path("<int:pk>/import/", views.plan_import, name="import"),
     path("<int:pk>/history/", views.plan_history, name="history"),
+    path("<int:pk>/owners/", views.plan_owners, name="owners"),
     path("<int:pk>/revisions/new/", views.revision_create, name="revision-create"),
     path("<int:pk>/revisions/<int:number>/", views.revision_detail, name="revision"),
     path("<int:pk>/<slug:step>/", views.plan_step, name="step"),

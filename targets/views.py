@@ -6,6 +6,7 @@ returns every cell the rebalancing changed.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -424,3 +425,83 @@ def my_targets(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "targets/mine.html", {"items": items, "kind": kind, "kinds": KINDS})
+
+
+@login_required
+def plan_owners(request: HttpRequest, pk: int) -> HttpResponse:
+    """Weights (potential), over-assignment and owner split per unit, for the draft's split."""
+    plan = _plan(request, pk)
+    lines = list(plan.lines.filter(rules.lines_visible_q(request.user)).order_by("position"))
+    if request.method == "POST":
+        changes = []
+        errors = []
+        for line in lines:
+            prefix = f"{line.owner_type}-{line.owner_id}"
+            weight = request.POST.get(f"weight-{prefix}")
+            over = request.POST.get(f"over-{prefix}")
+            method = request.POST.get(f"method-{prefix}")
+            change: dict[str, Any] = {}
+            if weight is not None and weight.strip() != str(line.weight):
+                if not weight.strip().isdigit():
+                    errors.append(
+                        _("%(owner)s: a weight is a whole number.") % {"owner": line.name}
+                    )
+                    continue
+                change["weight"] = int(weight)
+            if over is not None and over.strip():
+                try:
+                    over_bp = int((Decimal(over.replace(",", "")) * 100).to_integral_value())
+                except (InvalidOperation, ValueError):
+                    errors.append(_("%(owner)s: enter a percentage.") % {"owner": line.name})
+                    continue
+                current = (
+                    plan.over_assignment_bp if line.parent_type == "" else line.over_assignment_bp
+                )
+                if over_bp != current:
+                    change["over_assignment_bp"] = over_bp
+            if method is not None and method != line.owner_method:
+                change["owner_method"] = method
+            if change:
+                changes.append(services.OwnerChange(owner=line.key, **change))
+        if errors:
+            for message in errors:
+                messages.error(request, message)
+        elif changes:
+            try:
+                result = services.plan_owners_update(plan=plan, actor=request.user, changes=changes)
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    _("Saved and re-split: %(cells)s cells changed.")
+                    % {"cells": result["changed_cells"]},
+                )
+                return redirect("targets:owners", pk=plan.pk)
+    editable = {line.key: rules.can_edit_line(request.user, plan, line) for line in lines}
+    child_of = {line.parent_key for line in plan.lines.only("parent_type", "parent_id")}
+    rows = [
+        {
+            "line": line,
+            "weight_editable": plan.is_editable and editable[line.key],
+            "unit_editable": plan.is_editable
+            and line.owner_type == OwnerType.UNIT
+            and line.key in child_of
+            and (
+                rules.can_manage(request.user, plan)
+                if line.parent_type == ""
+                else any(editable.get(k.key, False) for k in lines if k.parent_key == line.key)
+            ),
+            "over": (plan.over_assignment_bp if line.parent_type == "" else line.over_assignment_bp)
+            / 100,
+        }
+        for line in lines
+    ]
+    from targets.models import OwnerMethod
+
+    return render(
+        request,
+        "targets/owners.html",
+        {"plan": plan, "rows": rows, "methods": OwnerMethod.choices},
+    )

@@ -1,6 +1,14 @@
 """Every write of `targets` goes through these functions (keyword-only, typed, transactional)."""
 
-from .allocation import CellChange, plan_cells_update, plan_decompose, plan_lines, verify_plan
+from .allocation import (
+    CellChange,
+    OwnerChange,
+    plan_cells_update,
+    plan_decompose,
+    plan_lines,
+    plan_owners_update,
+    verify_plan,
+)
 from .plans import (
     plan_acknowledge,
     plan_activate,
@@ -11,6 +19,7 @@ from .plans import (
     plan_submit,
     plan_update,
     plans_activate_due,
+    plans_verify,
     smart_check,
 )
 from .publishing import plan_publish
@@ -18,6 +27,7 @@ from .revisions import RevisionCell, revision_approve, revision_propose, revisio
 
 __all__ = [
     "CellChange",
+    "OwnerChange",
     "RevisionCell",
     "plan_acknowledge",
     "plan_activate",
@@ -27,11 +37,13 @@ __all__ = [
     "plan_create",
     "plan_decompose",
     "plan_lines",
+    "plan_owners_update",
     "plan_publish",
     "plan_return",
     "plan_submit",
     "plan_update",
     "plans_activate_due",
+    "plans_verify",
     "revision_approve",
     "revision_propose",
     "revision_reject",

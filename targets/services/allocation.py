@@ -33,10 +33,12 @@ from targets.services.inputs import OwnerSpec, PlanInputs, owner_specs, plan_inp
 
 __all__ = [
     "CellChange",
+    "OwnerChange",
     "cells_diff",
     "plan_cells_update",
     "plan_decompose",
     "plan_lines",
+    "plan_owners_update",
     "split_error",
     "verify_plan",
 ]
@@ -363,3 +365,86 @@ def verify_plan(plan: TargetPlan) -> list[str]:
             if allocation.get(key) != value
         ]
     return verify(inputs.problem, allocation)
+
+
+@dataclass(frozen=True)
+class OwnerChange:
+    owner: OwnerKey
+    weight: int | None = None  # potential among siblings (method "weights")
+    over_assignment_bp: int | None = None  # a unit's children add up to this share of it
+    owner_method: str | None = None  # how this unit splits among its children ("" = plan's)
+
+
+def _owner_errors(plan: TargetPlan, change: OwnerChange, line: TargetLine | None) -> list[str]:
+    if line is None:
+        return [_("%(owner)s is not part of this plan.") % {"owner": change.owner[1]}]
+    errors = []
+    if change.weight is not None and not 0 <= change.weight <= 1_000_000:
+        errors.append(_("A weight must be between 0 and 1,000,000."))
+    if change.over_assignment_bp is not None:
+        if line.owner_type != OwnerType.UNIT:
+            errors.append(_("Only units have an over-assignment."))
+        elif not 10000 <= change.over_assignment_bp <= 20000:
+            errors.append(_("Over-assignment must be between 100% and 200%."))
+    if change.owner_method is not None and change.owner_method not in ("", *OwnerMethod.values):
+        errors.append(_("Unknown owner split."))
+    return errors
+
+
+@transaction.atomic
+def plan_owners_update(
+    *, plan: TargetPlan, actor: User, changes: list[OwnerChange]
+) -> dict[str, int]:
+    """Set weights, per-unit over-assignment and owner splits, then re-split what they affect.
+
+    A weight changes how the owner's parent splits, so it needs the right to edit the owner's
+    cells; a unit's over-assignment and split change its children, so they need the right to
+    edit those (its subtree).
+    """
+    plan = TargetPlan.objects.select_for_update().select_related("org_unit").get(pk=plan.pk)
+    if not plan.is_editable:
+        raise ValidationError({"status": [_("Only a draft can be changed.")]})
+    lines = {line.key: line for line in plan.lines.all()}
+    errors: list[str] = []
+    below: set[OwnerKey | None] = set()
+    root = (OwnerType.UNIT, plan.org_unit_id)
+    for change in changes:
+        line = lines.get(change.owner)
+        problems = _owner_errors(plan, change, line)
+        if problems:
+            errors.extend(problems)
+            continue
+        assert line is not None
+        if change.weight is not None:
+            if not rules.can_edit_line(actor, plan, line):
+                raise PermissionDenied(
+                    _("You may not change the split of %(owner)s.") % {"owner": line.name}
+                )
+            line.weight = change.weight
+            below.add(line.parent_key)
+        if change.over_assignment_bp is not None or change.owner_method is not None:
+            child = next((c for c in lines.values() if c.parent_key == line.key), None)
+            allowed = (
+                rules.can_manage(actor, plan)
+                if line.key == root
+                else child is not None and rules.can_edit_line(actor, plan, child)
+            )
+            if not allowed:
+                raise PermissionDenied(
+                    _("You may not change the split below %(owner)s.") % {"owner": line.name}
+                )
+            if change.over_assignment_bp is not None:
+                if line.key == root:
+                    plan.over_assignment_bp = change.over_assignment_bp
+                    plan.save(update_fields=["over_assignment_bp", "updated_at"])
+                line.over_assignment_bp = change.over_assignment_bp
+            if change.owner_method is not None:
+                line.owner_method = change.owner_method
+            below.add(line.key)
+    if errors:
+        raise ValidationError({"owners": errors})
+    TargetLine.objects.bulk_update(
+        list(lines.values()), ["weight", "over_assignment_bp", "owner_method"], batch_size=500
+    )
+    owner = next(iter(below)) if len(below) == 1 else None
+    return plan_decompose(plan=plan, actor=actor, owner=owner if owner != root else None)

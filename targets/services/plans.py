@@ -33,6 +33,7 @@ __all__ = [
     "plan_submit",
     "plan_update",
     "plans_activate_due",
+    "plans_verify",
     "smart_check",
 ]
 
@@ -333,3 +334,29 @@ def plans_activate_due(today: datetime.date | None = None) -> int:
         plan_activate(plan=plan, actor=None)
         count += 1
     return count
+
+
+def plans_verify() -> dict[str, int]:
+    """Check every open plan's invariants; notify the admins of each broken one (once a day)."""
+    broken = 0
+    plans = TargetPlan.objects.exclude(status=TargetPlan.Status.CLOSED).select_related(
+        "metric", "fiscal_year", "org_unit", "profile"
+    )
+    checked = 0
+    today = timezone.localdate()
+    for plan in plans:
+        checked += 1
+        problems = verify_plan(plan)
+        if not problems:
+            continue
+        broken += 1
+        for admin in User.objects.filter(is_active=True, role=Role.ADMIN):
+            notification_send(
+                recipient=admin,
+                title=_("Target plan cells do not add up: %(plan)s") % {"plan": plan},
+                body="\n".join(problems[:10]),
+                link=_plan_link(plan),
+                level="warning",
+                dedupe_key=f"plan-verify:{plan.pk}:{today.isoformat()}",
+            )
+    return {"checked": checked, "broken": broken}

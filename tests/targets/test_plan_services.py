@@ -94,3 +94,57 @@ def test_manager_cannot_edit_outside_subtree(org):
                 services.CellChange(owner=("unit", org.north.pk), period_id=march.pk, value=1)
             ],
         )
+
+
+def test_weights_and_over_assignment_per_node(org, client):
+    plan = make_plan(org, owner_method="weights")
+    year = year_period()
+    team_a = ("unit", org.team_a.pk)
+    services.plan_owners_update(
+        plan=plan,
+        actor=org.manager,
+        changes=[
+            services.OwnerChange(owner=("rep", org.rep.pk), weight=300),
+            services.OwnerChange(owner=team_a, over_assignment_bp=11000),
+        ],
+    )
+    team_year = cell(plan, team_a, year.pk)
+    a, a2 = cell(plan, ("rep", org.rep.pk), year.pk), cell(plan, ("rep", org.rep_a2.pk), year.pk)
+    assert a + a2 == round(team_year * 1.1)  # the team's reps add up to 110% of it
+    assert abs(a - 3 * a2) <= 3  # weights 300 : 100
+    assert services.verify_plan(plan) == []
+    with pytest.raises(PermissionDenied):  # South is not the North manager's
+        services.plan_owners_update(
+            plan=plan,
+            actor=org.manager,
+            changes=[services.OwnerChange(owner=("unit", org.team_c.pk), over_assignment_bp=12000)],
+        )
+    with pytest.raises(ValidationError):
+        services.plan_owners_update(
+            plan=plan,
+            actor=org.manager,
+            changes=[services.OwnerChange(owner=team_a, over_assignment_bp=50000)],
+        )
+    client.force_login(org.manager)
+    from django.urls import reverse
+
+    page = client.get(reverse("targets:owners", args=[plan.pk]))
+    assert page.status_code == 200
+    assert f'data-testid="weight-rep-{org.rep.pk}"'.encode() in page.content
+    assert f'data-testid="over-{org.team_c.pk}"'.encode() not in page.content
+    response = client.post(
+        reverse("targets:owners", args=[plan.pk]), {f"weight-rep-{org.rep_a2.pk}": "300"}
+    )
+    assert response.status_code == 302
+    a, a2 = cell(plan, ("rep", org.rep.pk), year.pk), cell(plan, ("rep", org.rep_a2.pk), year.pk)
+    assert abs(a - a2) <= 1
+
+
+def test_nightly_verification_finds_broken_cells(org):
+    plan = make_plan(org)
+    assert services.plans_verify() == {"checked": 1, "broken": 0}
+    line = TargetLine.objects.get(plan=plan, owner_type="rep", owner_id=org.rep.pk)
+    line.values[str(year_period().pk)] += 1
+    line.save()
+    assert services.plans_verify() == {"checked": 1, "broken": 1}
+    assert org.admin.notifications.filter(title__contains="do not add up").exists()
