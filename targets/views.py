@@ -143,12 +143,14 @@ def _grid_context(request: HttpRequest, plan: TargetPlan, kind: str, parent=None
             }
             for period, value, locked in zip(periods, row.values, row.locked, strict=True)
         ]
+        row.year_shown = format_value(metric, row.year_value)
         row.over = (
             round(row.children_sum * 100 / row.year_value, 1)
             if row.children_sum is not None and row.year_value
             else None
         )
-    return {"plan": plan, "periods": periods, "rows": rows, "kind": kind}
+    year = selectors.plan_periods_of_kind(plan, PeriodKind.YEAR)[0]
+    return {"plan": plan, "periods": periods, "rows": rows, "kind": kind, "year": year}
 
 
 @login_required
