@@ -14,7 +14,9 @@ from .models import FactKind, Provider
 # Local fields per fact kind, and which of them a mapping must fill.
 LOCAL_FIELDS: dict[str, tuple[str, ...]] = {
     FactKind.CUSTOMER: ("name", "industry", "city", "created_date", "owner"),
-    FactKind.LEAD: ("name", "company", "status", "created_date", "converted_date", "owner", "customer"),
+    FactKind.LEAD: (
+        "name", "company", "status", "created_date", "converted_date", "owner", "customer",
+    ),
     FactKind.DEAL: (
         "name", "amount", "currency", "exchange_rate", "stage", "status", "probability",
         "created_date", "close_date", "owner", "customer",

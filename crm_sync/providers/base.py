@@ -100,7 +100,7 @@ class Http:
             return float(retry_after)
         base = float(conf("BACKOFF_SECONDS", 1.0))
         return min(base * (2**attempt), float(conf("BACKOFF_MAX_SECONDS", 60.0))) * (
-            1 + random.random() / 10  # noqa: S311 - jitter, not security
+            1 + random.random() / 10
         )
 
     def wait(self, seconds: float) -> None:

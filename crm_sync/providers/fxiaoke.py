@@ -9,7 +9,7 @@
 - Records: `POST /cgi/crm/v2/data/query` (custom objects: `/cgi/crm/custom/v2/data/query`),
   ordered by `_id`, `limit` 100 with `offset` paging; the offset may not pass 10,000, so from
   there on the query continues with `_id GT <last id>` (keyset paging). Incremental syncs
-  filter `last_modified_time GTE <watermark − overlap>` (epoch milliseconds).
+  filter `last_modified_time GTE <watermark - overlap>` (epoch milliseconds).
 - Voided records (`life_status` "invalid") or `is_deleted` ones are deletions.
 - Numbers arrive as strings ("1.00") and times as epoch milliseconds; both are converted
   exactly (Decimal, timezone-aware).
@@ -181,7 +181,7 @@ class FxiaokeProvider(BaseProvider):
             body.update({"data": payload} if wrap else payload)
             interval = float(conf("FXIAOKE_MIN_INTERVAL", 0.0))
 
-            def attempt(body: dict[str, Any] = body) -> dict[str, Any]:
+            def attempt(body: dict[str, Any] = body, interval: float = interval) -> dict[str, Any]:
                 if interval:
                     self.http.wait(interval)
                 answer = self._post_raw(f"{self.api_base}{path}", body)

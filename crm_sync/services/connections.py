@@ -58,7 +58,7 @@ EDITABLE = (
 )
 
 
-class ConnectionError_(ValidationError):  # noqa: N801 - "ConnectionError" is a builtin
+class ConnectionError_(ValidationError):
     """Bad input for a connection or mapping, keyed by field."""
 
 

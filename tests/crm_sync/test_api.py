@@ -79,10 +79,15 @@ def test_admin_creates_tests_and_syncs_without_seeing_secrets(
     with db.cursor() as cursor:
         cursor.execute("SELECT secrets_encrypted FROM crm_sync_connection WHERE id = %s", [pk])
         raw = cursor.fetchone()[0]
-    assert SECRET not in raw and ZOHO_SECRETS["refresh_token"] not in raw
+    assert SECRET not in raw
+    assert ZOHO_SECRETS["refresh_token"] not in raw
 
-    for url in (f"/api/v1/crm/connections/{pk}/", "/api/v1/crm/connections/",
-                "/api/v1/crm/connections/?format=csv", "/api/v1/crm/connections/?format=xlsx"):  # fmt: skip
+    for url in (
+        f"/api/v1/crm/connections/{pk}/",
+        "/api/v1/crm/connections/",
+        "/api/v1/crm/connections/?format=csv",
+        "/api/v1/crm/connections/?format=xlsx",
+    ):
         response = api_client.get(url)
         assert response.status_code == 200, url
         assert SECRET.encode() not in response.content, url
@@ -95,7 +100,7 @@ def test_admin_creates_tests_and_syncs_without_seeing_secrets(
     assert queued.status_code == 202
     run = api_client.get(f"/api/v1/crm/runs/{queued.json()['run']}/").json()
     assert run["status"] == "succeeded", run
-    assert run["created"] == 1 and run["percent"] == 100 and run["errors"] == []
+    assert (run["created"], run["percent"], run["errors"]) == (1, 100, [])
     history = Connection.history.filter(id=pk)
     assert history.exists()
     assert all(SECRET not in str(vars(h)) for h in history)

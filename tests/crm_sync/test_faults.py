@@ -76,7 +76,7 @@ def test_fxiaoke_rate_limit_codes_token_expiry_and_busy(org, fxiaoke, sleeps) ->
     fxiaoke.rate_limit_next = 2  # errorCode 30004 on HTTP 200
     run = run_now(fx_connection(fxiaoke), sleeps)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
-    assert fxiaoke.counts["rate_limited"] == 2 and len(sleeps) == 2
+    assert (fxiaoke.counts["rate_limited"], len(sleeps)) == (2, 2)
 
     for i in range(120):
         fxiaoke.add_deal(fxiaoke.users[0]["openUserId"], f"{i}.01")
@@ -84,7 +84,7 @@ def test_fxiaoke_rate_limit_codes_token_expiry_and_busy(org, fxiaoke, sleeps) ->
     fxiaoke.fail_next = 1  # errorCode -1 (system busy)
     run = run_now(SyncRun.objects.get(pk=run.pk).connection, sleeps)
     assert run.status == SyncRun.Status.SUCCEEDED, run.error
-    assert fxiaoke.counts["expired"] == 1 and fxiaoke.counts["failed"] == 1
+    assert (fxiaoke.counts["expired"], fxiaoke.counts["failed"]) == (1, 1)
     assert len(fxiaoke.token_times) == 2
     _same_as_crm(Source.FXIAOKE, [d["amount"] for d in fxiaoke.alive("NewOpportunityObj")])
 

@@ -93,12 +93,14 @@ def test_admin_sets_up_tests_and_syncs(org, zoho, django_capture_on_commit_callb
         client.post(reverse("crm_sync:sync", args=[connection.pk]), HTTP_HX_REQUEST="true")
     run = SyncRun.objects.get()
     progress = client.get(reverse("crm_sync:progress", args=[run.pk])).content.decode()
-    assert 'data-status="partial"' in progress and "hx-trigger" not in progress
+    assert 'data-status="partial"' in progress
+    assert "hx-trigger" not in progress
     page = client.get(reverse("crm_sync:run", args=[run.pk])).content.decode()
     assert "Stranger" in page  # the skipped record says why
 
     detail = client.get(reverse("crm_sync:detail", args=[connection.pk])).content.decode()
-    assert 'data-testid="run-row"' in detail and 'data-testid="unmapped-link"' in detail
+    assert 'data-testid="run-row"' in detail
+    assert 'data-testid="unmapped-link"' in detail
 
     # Map the stranger by hand
     stranger = CrmUser.objects.get(name="Stranger")

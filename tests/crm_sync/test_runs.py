@@ -24,7 +24,8 @@ def test_two_requests_give_one_run(org, zoho) -> None:
     connection = zoho_connection(zoho)
     first, created = services.sync_request(connection=connection)
     second, created_again = services.sync_request(connection=connection)
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert first.pk == second.pk
     assert SyncRun.objects.count() == 1
 
@@ -38,7 +39,8 @@ def test_a_run_while_another_holds_the_lock_is_skipped(org, zoho) -> None:
     assert RunLock(connection.pk, holder.pk).acquire()
     run = run_now(connection)
     assert run.status == SyncRun.Status.SKIPPED
-    assert zoho.counts["api"] == 0 and not Deal.objects.exists()
+    assert zoho.counts["api"] == 0
+    assert not Deal.objects.exists()
 
 
 def test_a_dead_runs_lock_is_taken_over(org, zoho) -> None:
@@ -104,7 +106,7 @@ def test_a_crash_mid_run_resumes_without_loss_or_duplicates(org, zoho, monkeypat
     monkeypatch.setattr(sync_module, "ingest_page", crash_on_third)
     with pytest.raises(KeyboardInterrupt):
         run_now(connection)
-    assert Deal.objects.count() == 400  # pages 1–2 committed, page 3 rolled back
+    assert Deal.objects.count() == 400  # pages 1-2 committed, page 3 rolled back
 
     monkeypatch.setattr(sync_module, "ingest_page", real)
     run = run_now(connection)

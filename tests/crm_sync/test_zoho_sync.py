@@ -78,7 +78,8 @@ def test_full_then_incremental_sync_matches_the_crm(org, zoho, sleeps) -> None:
     assert Deal.objects.get(external_id=ids[3]).deleted_at is not None
     assert Deal.objects.get(external_id=new_id).deleted_at is None
     state = SyncState.objects.get(connection=connection, crm_object="Deals", phase="records")
-    assert state.cursor == {} and state.watermark
+    assert state.cursor == {}
+    assert state.watermark
 
 
 def test_no_changes_is_a_quiet_run(org, zoho, sleeps) -> None:

@@ -27,44 +27,133 @@ from .base import FakeCrm, Reply
 OFFSET_CAP = 10_000
 
 FIELDS = {
-    "AccountObj": ["_id", "name", "owner", "create_time", "last_modified_time", "life_status",
-                   "is_deleted"],
-    "LeadsObj": ["_id", "name", "company", "biz_status", "owner", "create_time",
-                 "last_modified_time", "life_status", "is_deleted"],
-    "NewOpportunityObj": ["_id", "name", "amount", "sales_stage", "sales_status", "probability",
-                          "close_date", "account_id", "owner", "create_time",
-                          "last_modified_time", "life_status", "is_deleted", "mc_currency",
-                          "mc_exchange_rate"],
-    "OpportunityObj": ["_id", "name", "expected_deal_amount", "oppo_stage_id", "biz_status",
-                       "probability", "expected_deal_closed_date", "account_id", "owner",
-                       "create_time", "last_modified_time", "life_status", "is_deleted",
-                       "mc_currency", "mc_exchange_rate"],
-    "SalesOrderObj": ["_id", "name", "order_amount", "order_time", "account_id", "owner",
-                      "create_time", "last_modified_time", "life_status", "is_deleted",
-                      "mc_currency", "mc_exchange_rate"],
-    "PaymentObj": ["_id", "name", "payment_amount", "payment_time", "account_id", "order_id",
-                   "owner", "create_time", "last_modified_time", "life_status", "is_deleted",
-                   "mc_currency", "mc_exchange_rate"],
-    "ActiveRecordObj": ["_id", "name", "active_record_content", "account_id", "owner",
-                        "create_time", "last_modified_time", "life_status", "is_deleted"],
-}  # fmt: skip
+    "AccountObj": [
+        "_id",
+        "name",
+        "owner",
+        "create_time",
+        "last_modified_time",
+        "life_status",
+        "is_deleted",
+    ],
+    "LeadsObj": [
+        "_id",
+        "name",
+        "company",
+        "biz_status",
+        "owner",
+        "create_time",
+        "last_modified_time",
+        "life_status",
+        "is_deleted",
+    ],
+    "NewOpportunityObj": [
+        "_id",
+        "name",
+        "amount",
+        "sales_stage",
+        "sales_status",
+        "probability",
+        "close_date",
+        "account_id",
+        "owner",
+        "create_time",
+        "last_modified_time",
+        "life_status",
+        "is_deleted",
+        "mc_currency",
+        "mc_exchange_rate",
+    ],
+    "OpportunityObj": [
+        "_id",
+        "name",
+        "expected_deal_amount",
+        "oppo_stage_id",
+        "biz_status",
+        "probability",
+        "expected_deal_closed_date",
+        "account_id",
+        "owner",
+        "create_time",
+        "last_modified_time",
+        "life_status",
+        "is_deleted",
+        "mc_currency",
+        "mc_exchange_rate",
+    ],
+    "SalesOrderObj": [
+        "_id",
+        "name",
+        "order_amount",
+        "order_time",
+        "account_id",
+        "owner",
+        "create_time",
+        "last_modified_time",
+        "life_status",
+        "is_deleted",
+        "mc_currency",
+        "mc_exchange_rate",
+    ],
+    "PaymentObj": [
+        "_id",
+        "name",
+        "payment_amount",
+        "payment_time",
+        "account_id",
+        "order_id",
+        "owner",
+        "create_time",
+        "last_modified_time",
+        "life_status",
+        "is_deleted",
+        "mc_currency",
+        "mc_exchange_rate",
+    ],
+    "ActiveRecordObj": [
+        "_id",
+        "name",
+        "active_record_content",
+        "account_id",
+        "owner",
+        "create_time",
+        "last_modified_time",
+        "life_status",
+        "is_deleted",
+    ],
+}
 
 
 def _ok(**body: Any) -> Reply:
-    return Reply(200, {"errorCode": 0, "errorMessage": "OK", "errorDescription": "success",
-                       "traceId": f"E-O.fake.{uuid.uuid4().hex[:8]}", **body})  # fmt: skip
+    return Reply(
+        200,
+        {
+            "errorCode": 0,
+            "errorMessage": "OK",
+            "errorDescription": "success",
+            "traceId": f"E-O.fake.{uuid.uuid4().hex[:8]}",
+            **body,
+        },
+    )
 
 
 def _err(code: int, message: str) -> Reply:
-    return Reply(200, {"errorCode": code, "errorMessage": message, "errorDescription": message,
-                       "traceId": f"E-O.fake.{uuid.uuid4().hex[:8]}"})  # fmt: skip
+    return Reply(
+        200,
+        {
+            "errorCode": code,
+            "errorMessage": message,
+            "errorDescription": message,
+            "traceId": f"E-O.fake.{uuid.uuid4().hex[:8]}",
+        },
+    )
 
 
 class FakeFxiaoke(FakeCrm):
     def __init__(
         self,
         app_id: str = "FSAID_fake",
-        app_secret: str = "fx-app-secret",  # noqa: S107 - a fake's test credential
+        app_secret: str = "fx-app-secret",
         permanent_code: str = "FX-PERMANENT",
     ) -> None:
         super().__init__()
@@ -89,8 +178,16 @@ class FakeFxiaoke(FakeCrm):
 
     def add_user(self, name: str, email: str = "", stopped: bool = False) -> str:
         uid = f"FSUID_{uuid.uuid4().hex[:16].upper()}"
-        self.users.append({"openUserId": uid, "name": name, "fullName": name, "email": email,
-                           "isStop": stopped, "departmentIds": [999999]})  # fmt: skip
+        self.users.append(
+            {
+                "openUserId": uid,
+                "name": name,
+                "fullName": name,
+                "email": email,
+                "isStop": stopped,
+                "departmentIds": [999999],
+            }
+        )
         return uid
 
     def put(self, obj: str, record: dict[str, Any], rid: str | None = None) -> str:
@@ -118,9 +215,17 @@ class FakeFxiaoke(FakeCrm):
 
     def add_deal(self, owner: str, amount: str, status: str = "running", **extra: Any) -> str:
         n = len(self.records["NewOpportunityObj"]) + 1
-        record = {"name": f"商机 {n}", "amount": amount, "sales_stage": "1",
-                  "sales_status": status, "probability": "40", "close_date": 1763136000000,
-                  "owner": [owner], "create_time": 1759370400000, **extra}  # fmt: skip
+        record = {
+            "name": f"商机 {n}",
+            "amount": amount,
+            "sales_stage": "1",
+            "sales_status": status,
+            "probability": "40",
+            "close_date": 1763136000000,
+            "owner": [owner],
+            "create_time": 1759370400000,
+            **extra,
+        }
         return self.put("NewOpportunityObj", record)
 
     def alive(self, obj: str) -> list[dict[str, Any]]:
@@ -138,7 +243,7 @@ class FakeFxiaoke(FakeCrm):
         if path == "/cgi/corpAccessToken/get/V2":
             return self.token(payload)
         if not payload.get("corpAccessToken") and not payload.get("corpId"):
-            return _err(20017, "corpAccessToken为必填项，不能为空")
+            return _err(20017, "corpAccessToken为必填项\uff0c不能为空")
         fault = self._business_fault()
         if fault == "expire":
             self.tokens.clear()
@@ -158,15 +263,33 @@ class FakeFxiaoke(FakeCrm):
         if path == "/cgi/user/list":
             return _ok(userList=self.users)
         if path == "/cgi/crm/v2/object/list":
-            return _ok(data={"objects": [{"describeApiName": o, "describeDisplayName": o,
-                                          "defineType": "package", "isActive": True}
-                                         for o in FIELDS]})  # fmt: skip
+            return _ok(
+                data={
+                    "objects": [
+                        {
+                            "describeApiName": o,
+                            "describeDisplayName": o,
+                            "defineType": "package",
+                            "isActive": True,
+                        }
+                        for o in FIELDS
+                    ]
+                }
+            )
         if path == "/cgi/crm/v2/object/describe":
             name = data.get("apiName")
             if name not in FIELDS:
                 return _err(11001, f"object {name} not found")
-            return _ok(data={"describe": {"api_name": name, "fields": {
-                f: {"api_name": f, "label": f, "type": "text"} for f in FIELDS[name]}}})  # fmt: skip
+            return _ok(
+                data={
+                    "describe": {
+                        "api_name": name,
+                        "fields": {
+                            f: {"api_name": f, "label": f, "type": "text"} for f in FIELDS[name]
+                        },
+                    }
+                }
+            )
         if path in ("/cgi/crm/v2/data/query", "/cgi/crm/custom/v2/data/query"):
             return self.query(data)
         return _err(10002, "unknown interface")
@@ -186,15 +309,29 @@ class FakeFxiaoke(FakeCrm):
             if too_many:
                 return _err(14001, "interface call limit exceeded")
             if payload.get("appId") != self.app_id or payload.get("appSecret") != self.app_secret:
-                return Reply(200, {"errorCode": 10006, "errorMessage":
-                                   "the parameter appSecret is missing or illegal",
-                                   "error": "invalid_client", "error_description": "bad secret"})  # fmt: skip
+                return Reply(
+                    200,
+                    {
+                        "errorCode": 10006,
+                        "errorMessage": "the parameter appSecret is missing or illegal",
+                        "error": "invalid_client",
+                        "error_description": "bad secret",
+                    },
+                )
             if payload.get("permanentCode") != self.permanent_code:
                 return _err(20015, "permanentCode wrong")
             token = uuid.uuid4().hex.upper()
             self.tokens.add(token)
-            return Reply(200, {"corpAccessToken": token, "corpId": self.corp_id, "expiresIn": 7200,
-                               "errorCode": 0, "errorMessage": "success"})  # fmt: skip
+            return Reply(
+                200,
+                {
+                    "corpAccessToken": token,
+                    "corpId": self.corp_id,
+                    "expiresIn": 7200,
+                    "errorCode": 0,
+                    "errorMessage": "success",
+                },
+            )
         finally:
             with self.lock:
                 self.token_in_flight -= 1
@@ -208,8 +345,14 @@ class FakeFxiaoke(FakeCrm):
         if not 1 <= limit <= 100:
             return _err(11001, "limit must be between 1 and 100")
         if offset > OFFSET_CAP:
-            return Reply(200, {"errorDescription": "offset 不能超过10000",
-                               "errorMessage": "offset out of range 10000", "errorCode": 10013})  # fmt: skip
+            return Reply(
+                200,
+                {
+                    "errorDescription": "offset 不能超过10000",
+                    "errorMessage": "offset out of range 10000",
+                    "errorCode": 10013,
+                },
+            )
         if offset % limit:
             return _err(11001, "offset must be a multiple of limit")
         orders = info.get("orders")
@@ -238,8 +381,14 @@ class FakeFxiaoke(FakeCrm):
         if projection:
             chunk = [{k: r[k] for k in ["_id", *projection] if k in r} for r in chunk]
         explicit = data.get("find_explicit_total_num", True)
-        return _ok(data={"dataList": chunk, "offset": offset, "limit": limit,
-                         "total": total if explicit else 0})  # fmt: skip
+        return _ok(
+            data={
+                "dataList": chunk,
+                "offset": offset,
+                "limit": limit,
+                "total": total if explicit else 0,
+            }
+        )
 
     @staticmethod
     def _match(row: dict[str, Any], f: dict[str, Any]) -> bool:
@@ -258,5 +407,9 @@ class FakeFxiaoke(FakeCrm):
             target = float(wanted[0])
         else:
             target, value = str(wanted[0]), str(value)
-        return {"GT": value > target, "GTE": value >= target, "LT": value < target,
-                "LTE": value <= target}.get(op, False)  # fmt: skip
+        return {
+            "GT": value > target,
+            "GTE": value >= target,
+            "LT": value < target,
+            "LTE": value <= target,
+        }.get(op, False)

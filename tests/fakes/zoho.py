@@ -26,21 +26,72 @@ DISCRETE_LIMIT = 2000
 TOKEN_LIMIT = 100_000
 
 FIELDS = {
-    "Accounts": ["id", "Account_Name", "Industry", "Billing_City", "Owner", "Created_Time",
-                 "Modified_Time"],
-    "Leads": ["id", "Full_Name", "Last_Name", "Company", "Lead_Status", "Converted_Date_Time",
-              "Owner", "Created_Time", "Modified_Time"],
-    "Deals": ["id", "Deal_Name", "Amount", "Stage", "Closing_Date", "Probability", "Currency",
-              "Exchange_Rate", "Account_Name", "Owner", "Created_Time", "Modified_Time"],
-    "Sales_Orders": ["id", "Subject", "Grand_Total", "Currency", "Exchange_Rate", "Account_Name",
-                     "Deal_Name", "Owner", "Created_Time", "Modified_Time"],
-    "Calls": ["id", "Subject", "Call_Start_Time", "Description", "Owner", "Created_Time",
-              "Modified_Time"],
-    "Events": ["id", "Event_Title", "Start_DateTime", "Description", "Owner", "Created_Time",
-               "Modified_Time"],
-    "Tasks": ["id", "Subject", "Due_Date", "Description", "Owner", "Created_Time",
-              "Modified_Time"],
-}  # fmt: skip
+    "Accounts": [
+        "id",
+        "Account_Name",
+        "Industry",
+        "Billing_City",
+        "Owner",
+        "Created_Time",
+        "Modified_Time",
+    ],
+    "Leads": [
+        "id",
+        "Full_Name",
+        "Last_Name",
+        "Company",
+        "Lead_Status",
+        "Converted_Date_Time",
+        "Owner",
+        "Created_Time",
+        "Modified_Time",
+    ],
+    "Deals": [
+        "id",
+        "Deal_Name",
+        "Amount",
+        "Stage",
+        "Closing_Date",
+        "Probability",
+        "Currency",
+        "Exchange_Rate",
+        "Account_Name",
+        "Owner",
+        "Created_Time",
+        "Modified_Time",
+    ],
+    "Sales_Orders": [
+        "id",
+        "Subject",
+        "Grand_Total",
+        "Currency",
+        "Exchange_Rate",
+        "Account_Name",
+        "Deal_Name",
+        "Owner",
+        "Created_Time",
+        "Modified_Time",
+    ],
+    "Calls": [
+        "id",
+        "Subject",
+        "Call_Start_Time",
+        "Description",
+        "Owner",
+        "Created_Time",
+        "Modified_Time",
+    ],
+    "Events": [
+        "id",
+        "Event_Title",
+        "Start_DateTime",
+        "Description",
+        "Owner",
+        "Created_Time",
+        "Modified_Time",
+    ],
+    "Tasks": ["id", "Subject", "Due_Date", "Description", "Owner", "Created_Time", "Modified_Time"],
+}
 
 
 def iso(ms: int) -> str:
@@ -64,8 +115,8 @@ class FakeZoho(FakeCrm):
     def __init__(
         self,
         client_id: str = "1000.CLIENT",
-        client_secret: str = "zoho-client-secret",  # noqa: S107 - a fake's test credential
-        refresh_token: str = "1000.refresh.token",  # noqa: S107
+        client_secret: str = "zoho-client-secret",
+        refresh_token: str = "1000.refresh.token",
     ) -> None:
         super().__init__()
         self.client_id, self.client_secret, self.refresh_token = (
@@ -93,9 +144,15 @@ class FakeZoho(FakeCrm):
     def add_user(self, name: str, email: str, status: str = "active") -> str:
         user_id = self.new_id()
         self.users.append(
-            {"id": user_id, "full_name": name, "email": email, "status": status,
-             "role": {"name": "Sales", "id": "1"}, "profile": {"name": "Standard", "id": "2"}}
-        )  # fmt: skip
+            {
+                "id": user_id,
+                "full_name": name,
+                "email": email,
+                "status": status,
+                "role": {"name": "Sales", "id": "1"},
+                "profile": {"name": "Standard", "id": "2"},
+            }
+        )
         return user_id
 
     def owner(self, user_id: str) -> dict[str, Any]:
@@ -129,10 +186,15 @@ class FakeZoho(FakeCrm):
     def add_deal(self, owner: str, amount: Any, stage: str = "Qualification", **extra: Any) -> str:
         n = len(self.records["Deals"]) + 1
         record = {
-            "Deal_Name": f"Deal {n}", "Amount": amount, "Stage": stage,
-            "Closing_Date": "2026-11-15", "Probability": 40, "Owner": self.owner(owner),
-            "Created_Time": "2026-10-02T10:00:00+08:00", **extra,
-        }  # fmt: skip
+            "Deal_Name": f"Deal {n}",
+            "Amount": amount,
+            "Stage": stage,
+            "Closing_Date": "2026-11-15",
+            "Probability": 40,
+            "Owner": self.owner(owner),
+            "Created_Time": "2026-10-02T10:00:00+08:00",
+            **extra,
+        }
         return self.put("Deals", record)
 
     def alive(self, module: str) -> list[dict[str, Any]]:
@@ -182,8 +244,12 @@ class FakeZoho(FakeCrm):
             )
         module = rest[0]
         if module not in FIELDS:
-            return self.error(400, "INVALID_MODULE", "the module name given seems to be invalid",
-                              {"resource_path_index": 0})  # fmt: skip
+            return self.error(
+                400,
+                "INVALID_MODULE",
+                "the module name given seems to be invalid",
+                {"resource_path_index": 0},
+            )
         if rest[1:] == ["deleted"]:
             return self.list_deleted(module, query, since_ms)
         if rest[1:] == ["actions", "count"]:
@@ -209,9 +275,13 @@ class FakeZoho(FakeCrm):
         self.tokens.add(token)
         return Reply(
             200,
-            {"access_token": token, "api_domain": self.url, "token_type": "Bearer",
-             "expires_in": 3600},
-        )  # fmt: skip
+            {
+                "access_token": token,
+                "api_domain": self.url,
+                "token_type": "Bearer",
+                "expires_in": 3600,
+            },
+        )
 
     def list_users(self, query: dict) -> Reply:
         users = self.users
@@ -222,8 +292,18 @@ class FakeZoho(FakeCrm):
         if not chunk:
             return Reply(204)
         more = page * per_page < len(users)
-        return Reply(200, {"users": chunk, "info": {"per_page": per_page, "count": len(chunk),
-                                                     "page": page, "more_records": more}})  # fmt: skip
+        return Reply(
+            200,
+            {
+                "users": chunk,
+                "info": {
+                    "per_page": per_page,
+                    "count": len(chunk),
+                    "page": page,
+                    "more_records": more,
+                },
+            },
+        )
 
     def _ordered(self, module: str, since_ms: int | None) -> list[str]:
         with self.lock:
@@ -239,39 +319,57 @@ class FakeZoho(FakeCrm):
 
     def list_records(self, module: str, query: dict, since_ms: int | None) -> Reply:
         if "fields" not in query:
-            return self.error(400, "REQUIRED_PARAM_MISSING", "One of the expected parameter is missing",
-                              {"param_name": "fields"})  # fmt: skip
+            return self.error(
+                400,
+                "REQUIRED_PARAM_MISSING",
+                "One of the expected parameter is missing",
+                {"param_name": "fields"},
+            )
         fields = [f for f in query["fields"].split(",") if f]
         if len(fields) > 50:
-            return self.error(400, "LIMIT_EXCEEDED", "limit exceeded",
-                              {"limit": 50, "param_name": "fields"})  # fmt: skip
+            return self.error(
+                400, "LIMIT_EXCEEDED", "limit exceeded", {"limit": 50, "param_name": "fields"}
+            )
         per_page = int(query.get("per_page", 200))
         if not 1 <= per_page <= 200:
             return self.error(400, "INVALID_DATA", "invalid per_page", {"param_name": "per_page"})
         if query.get("sort_by", "id") not in ("id", "Created_Time", "Modified_Time"):
-            return self.error(400, "INVALID_DATA", "the given sort_by is invalid",
-                              {"param_name": "sort_by",
-                               "supported_values": ["id", "Created_Time", "Modified_Time"]})  # fmt: skip
+            return self.error(
+                400,
+                "INVALID_DATA",
+                "the given sort_by is invalid",
+                {
+                    "param_name": "sort_by",
+                    "supported_values": ["id", "Created_Time", "Modified_Time"],
+                },
+            )
         token = query.get("page_token")
         if token and "page" in query and int(query["page"]) > 1:
             return self.error(400, "AMBIGUITY_DURING_PROCESSING", "page and page_token together")
         if token:
             if token not in self.page_tokens:
-                return self.error(400, "EXPIRED_VALUE", "the page_token has expired",
-                                  {"param_name": "page_token"})  # fmt: skip
+                return self.error(
+                    400, "EXPIRED_VALUE", "the page_token has expired", {"param_name": "page_token"}
+                )
             ids, start, _key = self.page_tokens[token]
             page = None
         else:
             page = int(query.get("page", 1))
             if page * per_page > DISCRETE_LIMIT:
-                return self.error(400, "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
-                                  "You can only get the first 2000 records without using page_token param",
-                                  {"limit": 2000})  # fmt: skip
+                return self.error(
+                    400,
+                    "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
+                    "You can only get the first 2000 records without using page_token param",
+                    {"limit": 2000},
+                )
             ids, start = self._ordered(module, since_ms), (page - 1) * per_page
         if start >= TOKEN_LIMIT:
-            return self.error(400, "PAGINATION_LIMIT_EXCEEDED",
-                              "You can only get upto 100000 records using page_token param",
-                              {"param_name": "page_token"})  # fmt: skip
+            return self.error(
+                400,
+                "PAGINATION_LIMIT_EXCEEDED",
+                "You can only get upto 100000 records using page_token param",
+                {"param_name": "page_token"},
+            )
         chunk_ids = ids[start : start + per_page]
         rows = self.records[module]
         data = []
@@ -282,11 +380,19 @@ class FakeZoho(FakeCrm):
         if not data and start == 0:
             return Reply(304 if since_ms is not None else 204)
         more = start + per_page < len(ids)
-        info: dict[str, Any] = {"per_page": per_page, "count": len(data), "page": page or 0,
-                                "sort_by": "Modified_Time", "sort_order": "asc",
-                                "more_records": more, "next_page_token": None,
-                                "previous_page_token": None, "page_token_expiry": None,
-                                "call": False, "email": False}  # fmt: skip
+        info: dict[str, Any] = {
+            "per_page": per_page,
+            "count": len(data),
+            "page": page or 0,
+            "sort_by": "Modified_Time",
+            "sort_order": "asc",
+            "more_records": more,
+            "next_page_token": None,
+            "previous_page_token": None,
+            "page_token_expiry": None,
+            "call": False,
+            "email": False,
+        }
         if more:
             snapshot = ids if token else list(ids)
             next_token = uuid.uuid4().hex[:24]
@@ -305,9 +411,25 @@ class FakeZoho(FakeCrm):
         chunk = entries[(page - 1) * per_page : page * per_page]
         if not chunk:
             return Reply(204)
-        return Reply(200, {
-            "data": [{"id": rid, "display_name": None, "type": "recycle", "deleted_time": iso(at),
-                      "deleted_by": None, "created_by": None} for rid, at in chunk],
-            "info": {"per_page": per_page, "count": len(chunk), "page": page,
-                     "more_records": page * per_page < len(entries)},
-        })  # fmt: skip
+        return Reply(
+            200,
+            {
+                "data": [
+                    {
+                        "id": rid,
+                        "display_name": None,
+                        "type": "recycle",
+                        "deleted_time": iso(at),
+                        "deleted_by": None,
+                        "created_by": None,
+                    }
+                    for rid, at in chunk
+                ],
+                "info": {
+                    "per_page": per_page,
+                    "count": len(chunk),
+                    "page": page,
+                    "more_records": page * per_page < len(entries),
+                },
+            },
+        )

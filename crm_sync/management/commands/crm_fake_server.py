@@ -25,10 +25,16 @@ def seed_fake(fake, provider: str, deals: int, emails: list[str], seed: int = 7)
     ]
     if provider == "zoho":
         accounts = [
-            fake.put("Accounts", {"Account_Name": f"Account {i}", "Owner": fake.owner(users[i % len(users)]),
-                                  "Created_Time": "2026-01-05T09:00:00+08:00"})
+            fake.put(
+                "Accounts",
+                {
+                    "Account_Name": f"Account {i}",
+                    "Owner": fake.owner(users[i % len(users)]),
+                    "Created_Time": "2026-01-05T09:00:00+08:00",
+                },
+            )
             for i in range(10)
-        ]  # fmt: skip
+        ]
         stages = ["Qualification", "Negotiation", "Closed Won", "Closed Lost"]
         for i in range(deals):
             fake.add_deal(
@@ -41,10 +47,16 @@ def seed_fake(fake, provider: str, deals: int, emails: list[str], seed: int = 7)
             )
     else:
         accounts = [
-            fake.put("AccountObj", {"name": f"客户 {i}", "owner": [users[i % len(users)]],
-                                    "create_time": 1767571200000})
+            fake.put(
+                "AccountObj",
+                {
+                    "name": f"客户 {i}",
+                    "owner": [users[i % len(users)]],
+                    "create_time": 1767571200000,
+                },
+            )
             for i in range(10)
-        ]  # fmt: skip
+        ]
         for i in range(deals):
             fake.add_deal(
                 users[i % len(users)],
@@ -77,9 +89,11 @@ class Command(BaseCommand):
 
         fake = FakeZoho() if provider == "zoho" else FakeFxiaoke()
         emails = list(
-            User.objects.filter(role="rep", is_active=True).exclude(email="")
-            .order_by("pk").values_list("email", flat=True)[:20]
-        )  # fmt: skip
+            User.objects.filter(role="rep", is_active=True)
+            .exclude(email="")
+            .order_by("pk")
+            .values_list("email", flat=True)[:20]
+        )
         seed_fake(fake, provider, deals, emails)
         fake.start_on(port) if port else fake.start()
         self.stdout.write(f"fake {provider} listening on {fake.url}")
