@@ -171,8 +171,9 @@ class Company:
                 split = [(owner, 10000)]
             for (user, bp), sid in zip(split, self.take("share", len(split)), strict=True):
                 shares.append(
-                    {"id": sid, "deal_id": pk, "user_id": user, "org_unit_id": unit, "share_bp": bp}
-                )
+                    {"id": sid, "deal_id": pk, "user_id": user, "org_unit_id": unit,
+                     "share_bp": bp, "close_date": close, "created_date": created}
+                )  # fmt: skip
         _load(Deal, rows)
         _load(DealShare, shares)
         for model, name, date_field, n in (

@@ -163,10 +163,18 @@ class DealShare(models.Model):
         verbose_name=_("org unit (as of close)"),
     )
     share_bp = models.PositiveIntegerField(_("share (basis points)"))
+    # Copies of the deal's dates, written with the shares (`kpis.services`), so that the
+    # rollup drain finds a rep's credit of one week by index, whatever the table size.
+    close_date = models.DateField(_("close date (the deal's)"), editable=False)
+    created_date = models.DateField(_("created on (the deal's)"), editable=False)
 
     class Meta:
         verbose_name = _("deal credit share")
         verbose_name_plural = _("deal credit shares")
+        indexes = [
+            models.Index(fields=["user", "close_date"], name="dealshare_user_close"),
+            models.Index(fields=["user", "created_date"], name="dealshare_user_created"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["deal", "user"], name="dealshare_once"),
             models.CheckConstraint(
@@ -307,10 +315,12 @@ class KpiGrain(models.Model):
     Values are in the scale of `KpiValue.numerator`.
     """
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes: the key below serves every lookup, and each index costs
+    # every rollup write.
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_index=False)
     user_id = models.BigIntegerField()
     org_unit_id = models.BigIntegerField()
-    week = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    week = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", db_index=False)
     numerator = models.BigIntegerField(default=0)
     denominator = models.BigIntegerField(default=0)
     open_pipeline = models.BigIntegerField(default=0)
@@ -345,10 +355,12 @@ class KpiValue(models.Model):
         BEHIND = "behind", _("Behind")
         NO_TARGET = "no_target", _("No target")
 
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    # Metric and period lookups use the key and the (period, metric, owner_type) index:
+    # no single-column indexes, which every rollup write would have to maintain.
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_index=False)
     owner_type = models.CharField(max_length=4, choices=OwnerType.choices)
     owner_id = models.BigIntegerField()
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", db_index=False)
     numerator = models.BigIntegerField(default=0)
     denominator = models.BigIntegerField(default=0)
     actual = models.BigIntegerField(_("actual"), default=0)

@@ -573,9 +573,22 @@ def _write_shares(
             unit_id = old.org_unit_id
         else:
             unit_id = _unit_as_of(user, deal.close_date, field="shares").pk
-        rows.append(DealShare(deal=deal, user=user, org_unit_id=unit_id, share_bp=bp))
-    now = {(r.user_id, r.org_unit_id, r.share_bp) for r in rows}
-    was = {(s.user_id, s.org_unit_id, s.share_bp) for s in current.values()}
+        rows.append(
+            DealShare(
+                deal=deal,
+                user=user,
+                org_unit_id=unit_id,
+                share_bp=bp,
+                close_date=deal.close_date,
+                created_date=deal.created_date,
+            )
+        )
+    # The shares carry the deal's dates for the rollup: a date move rewrites them too.
+    now = {(r.user_id, r.org_unit_id, r.share_bp, r.close_date, r.created_date) for r in rows}
+    was = {
+        (s.user_id, s.org_unit_id, s.share_bp, s.close_date, s.created_date)
+        for s in current.values()
+    }
     if now == was:
         return False
     DealShare.objects.filter(deal=deal).delete()
@@ -1074,6 +1087,8 @@ def facts_bulk_import(
     for model, rows, date_field in plan:
         if model is DealShare:
             _fill_units(rows, lambda r: r.deal.close_date, lambda r: r.user, field="shares")
+            for row in rows:  # the deal's dates, copied for the rollup
+                row.close_date, row.created_date = row.deal.close_date, row.deal.created_date
         else:
             for row in rows:
                 if not row.external_id:
