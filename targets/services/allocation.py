@@ -385,7 +385,10 @@ def _owner_errors(plan: TargetPlan, change: OwnerChange, line: TargetLine | None
         if line.owner_type != OwnerType.UNIT:
             errors.append(_("Only units have an over-assignment."))
         elif not 10000 <= change.over_assignment_bp <= 20000:
-            errors.append(_("Over-assignment must be between 100% and 200%."))
+            errors.append(
+                _("Over-assignment must be between %(low)s and %(high)s.")
+                % {"low": "100%", "high": "200%"}
+            )
     if change.owner_method is not None and change.owner_method not in ("", *OwnerMethod.values):
         errors.append(_("Unknown owner split."))
     return errors

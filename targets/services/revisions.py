@@ -57,9 +57,10 @@ def _frozen_locks(plan: TargetPlan, lines, periods, effective_date, mode) -> dic
             {
                 "mode": [
                     _(
-                        "Reset to actuals needs 100% over-assignment everywhere; "
+                        "Reset to actuals needs an over-assignment of %(pct)s everywhere; "
                         "keep the past instead."
                     )
+                    % {"pct": "100%"}
                 ]
             }
         )
