@@ -1,7 +1,7 @@
 """Decomposition engine benchmark (pure Python, no database): prints JSON.
 
 Builds an in-memory problem: 5,000 reps in a 6-level tree (company → 5 regions → areas →
-districts → teams of 5–8 reps; about 1,000 units), a 4-4-5 fiscal year (12 months, 52 weeks,
+districts → teams of 5-8 reps; about 1,000 units), a 4-4-5 fiscal year (12 months, 52 weeks,
 or more with --split-weeks where weeks are cut at month ends) with working days (holiday weeks
 included), rep seeds from working days and headcount owner weights. Times `decompose` (median
 of --runs) and `verify`.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from targets.engine import (  # noqa: E402
+from targets.engine import (
     OwnerKey,
     OwnerNode,
     PeriodNode,
@@ -126,10 +126,10 @@ def build(scenario: str, reps: int, split_weeks: bool, seed: int) -> Problem:
         months = [p.id for p in periods if p.kind == "month"]
         for key in rng.sample(rep_keys, len(rep_keys) // 50):
             problem.locked[(key, rng.choice(months))] = rng.randrange(1_000_000, 5_000_000)
-        for o in owners:
-            if o.key[0] == "unit" and kids[o.key] and kids[o.key][0][0] == "unit":
-                if kids[kids[o.key][0]] and kids[kids[o.key][0]][0][0] == "rep":
-                    problem.factor_bp[o.key] = 11000
+        for o in owners:  # districts: units whose first child is a team of reps
+            first = kids[o.key][0] if kids.get(o.key) else None
+            if first and first[0] == "unit" and kids[first] and kids[first][0][0] == "rep":
+                problem.factor_bp[o.key] = 11000
     return problem
 
 

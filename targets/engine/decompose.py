@@ -12,11 +12,11 @@
       remainders of f·value. With f = 1 they are N's own cells.
    b. Children's years = split(scaled year, owner weights, locked years, fixed = locked mass
       below each child's year).
-   c. Children × quarters, then per quarter children × its months, then per month children ×
+   c. Children x quarters, then per quarter children x its months, then per month children x
       its weeks: `fit_block` with rows = the children's values of the parent period, columns =
       N's scaled cells, seed = each child's (free) seed; locked cells and fixed masses are
       taken out of the margins first and added back after the fit.
-   This hierarchical fit refines DOMAIN.md's single "children × months" block: it makes every
+   This hierarchical fit refines DOMAIN.md's single "children x months" block: it makes every
    child's row consistent at every level and lets quarter (and week) locks work.
 
 Consequences: every cell is the sum of its period children (invariant 1), the children of a node
@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from itertools import repeat
 
 from .fit import fit_core
+from .flat import fit_node_flat
 from .split import round_scaled, scale_half_up, split
 from .trees import OwnerTree, PeriodTree
 from .types import Allocation, OwnerKey, PeriodNode, Problem, SplitImpossible
@@ -66,10 +67,11 @@ def scaled_cells(
 
     Scaled year = round-half-up(year·factor_bp/10000); each quarter, month and week is then
     apportioned from its scaled parent by `round_to_total` of factor·value, so the result is
-    period-consistent and each scaled value is within one unit of factor × value.
+    period-consistent and each scaled value is within one unit of factor x value.
     """
     pt = periods if isinstance(periods, PeriodTree) else PeriodTree(periods)
-    return dict(zip(pt.ids, scaled_list([values[pid] for pid in pt.ids], factor_bp, pt)))
+    scaled = scaled_list([values[pid] for pid in pt.ids], factor_bp, pt)
+    return dict(zip(pt.ids, scaled, strict=True))
 
 
 class _Seeds:
@@ -213,7 +215,7 @@ def decompose(
     for o in order:
         if o == top and current is not None:
             continue
-        out.update(zip(zip(repeat(ot.keys[o], size), ids), vals[o]))
+        out.update(zip(zip(repeat(ot.keys[o], size), ids, strict=True), vals[o], strict=True))
     return out
 
 
@@ -257,8 +259,6 @@ def _split_children(
         sc = scaled_list(nv, factors.get(node.key, FULL), pt)
     except ValueError as exc:
         raise ValueError(f"cells of {node.key} are not period-consistent: {exc}") from None
-    k = len(kids)
-    size = pt.size
     any_locks = any(c.locks for c in kids)
     try:
         years = split(
@@ -278,7 +278,30 @@ def _split_children(
             rows=rows,
             periods=[pt.ids[0]],
         ) from None
-    cv = [[0] * size for _ in range(k)]
+    try:
+        cv = _fit_levels(pt, node, sc, kids, years, any_locks)
+    except SplitImpossible as exc:
+        try:
+            cv = fit_node_flat(pt, node.key, years, sc, kids)
+        except SplitImpossible:
+            if exc.code == "locks_exceed_total":
+                raise exc from None  # names the level where the locks do not fit
+            raise
+    for a, o in enumerate(kid_idx):
+        vals[o] = cv[a]
+
+
+def _fit_levels(
+    pt: PeriodTree,
+    node: _Owner,
+    sc: list[int],
+    kids: list[_Owner],
+    years: list[int],
+    any_locks: bool,
+) -> list[list[int]]:
+    """Children x quarters, then x months per quarter, then x weeks per month."""
+    k = len(kids)
+    cv = [[0] * pt.size for _ in range(k)]
     for a in range(k):
         cv[a][0] = years[a]
     seeds = [c.free for c in kids]
@@ -305,8 +328,7 @@ def _split_children(
             ) from None
         for a in range(k):
             cv[a][lo:hi] = fitted[a]
-    for a, o in enumerate(kid_idx):
-        vals[o] = cv[a]
+    return cv
 
 
 def _fit_with_locks(

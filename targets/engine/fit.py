@@ -17,8 +17,8 @@
    convergence ever keeps the flow from saturating, an exact min-cost transportation flow on
    the positive-seed support takes over (`rounding.transport`), so margins are never broken.
 
-Fast paths (a full decomposition calls this tens of thousands of times on tiny blocks): a 1×n
-or n×1 block is determined by its margins; a seed whose rows are all equal (the usual
+Fast paths (a full decomposition calls this tens of thousands of times on tiny blocks): a 1xn
+or nx1 block is determined by its margins; a seed whose rows are all equal (the usual
 working-day seed) has the closed-form fit x_ij = r_i·c_j / T, computed and rounded in exact
 integer arithmetic with no iteration; an integral seed that already has the margins is kept.
 """
@@ -31,6 +31,7 @@ from .rounding import controlled_round, transport
 from .types import SplitImpossible
 
 MAX_ITERATIONS = 1000
+STALL_WINDOW = 50  # RAS stops when 50 iterations cut the row error by less than 10%
 FLOAT_EPS = 1e-12
 
 
@@ -98,7 +99,31 @@ def fit_core(
         first = seed[0]
         if all(s is first or s == first for s in seed):
             return _rank_one(rows, cols, first)
+        shape = _common_shape(rows, seed)
+        if shape is not None:
+            return _rank_one(rows, cols, shape)
     return _general(rows, cols, seed, locked or {})
+
+
+def _common_shape(
+    rows: list[int], seed: Sequence[Sequence[float | int]]
+) -> Sequence[float | int] | None:
+    """A seed row that every row with a positive total is proportional to (exactly), or
+    None. Proportional seed rows have the closed-form fit r_i·c_j / T."""
+    ref: Sequence[float | int] | None = None
+    ref_sum: float | int = 0
+    for r, s in zip(rows, seed, strict=True):
+        if not r:
+            continue  # a zero row is all zeros whatever its seed
+        if ref is None:
+            ref, ref_sum = s, sum(s)
+            if ref_sum <= 0:
+                return None
+            continue
+        s_sum = sum(s)
+        if s_sum <= 0 or [v * ref_sum for v in s] != [v * s_sum for v in ref]:
+            return None
+    return ref
 
 
 def _no_capacity(rows: list[int], cols: list[int]) -> SplitImpossible:
@@ -123,23 +148,19 @@ def _rank_one(rows: list[int], cols: list[int], srow: Sequence[float | int]) -> 
     cells: list[tuple[int, int, float]] = []
     rdef: list[int] = []
     for i, r in enumerate(rows):
-        row = []
-        for j, c in enumerate(cols):
-            q, rem = divmod(r * c, total)
-            row.append(q)
-            if rem:
-                cells.append((i, j, rem))
+        qr = [divmod(r * c, total) for c in cols]
+        row = [q for q, _ in qr]
         out.append(row)
         rdef.append(r - sum(row))
+        cells.extend([(i, j, rem) for j, (_, rem) in enumerate(qr) if rem])
     if not cells:
         return out
-    cdef = [c - s for c, s in zip(cols, map(sum, zip(*out)), strict=True)]
+    cdef = [c - s for c, s in zip(cols, map(sum, zip(*out, strict=True)), strict=True)]
     sel = controlled_round(nr, nc, cells, rdef, cdef, 0)
     if sel is None:  # impossible: r_i·c_j/T is an exact consistent fit
         raise RuntimeError("controlled rounding failed on an exact fit")
-    for k, (i, j, _) in enumerate(cells):
-        if sel[k]:
-            out[i][j] += 1
+    for i, j in sel:
+        out[i][j] += 1
     return out
 
 
@@ -170,7 +191,7 @@ def _general(
         [seed[i][j] if (i, j) not in locked and seed[i][j] > 0 else 0 for j in act_c] for i in act_r
     ]
     bad_r = [act_r[a] for a, srow in enumerate(sub) if not any(srow)]
-    bad_c = [act_c[b] for b, col in enumerate(zip(*sub)) if not any(col)]
+    bad_c = [act_c[b] for b, col in enumerate(zip(*sub, strict=True)) if not any(col)]
     if bad_r or bad_c:
         raise _no_capacity(bad_r, bad_c)
     out = [[0] * nc for _ in range(nr)]
@@ -199,7 +220,7 @@ def _fit_free(r: list[int], c: list[int], s: list[list[float | int]]) -> list[li
         return [[v] for v in r]
     if (
         [sum(row) for row in s] == r
-        and [sum(col) for col in zip(*s)] == c
+        and [sum(col) for col in zip(*s, strict=True)] == c
         and all(type(v) is int for row in s for v in row)
     ):
         return [list(row) for row in s]  # type: ignore[arg-type]
@@ -215,14 +236,13 @@ def _fit_free(r: list[int], c: list[int], s: list[list[float | int]]) -> list[li
                 cells.append((i, j, fr))
         out.append(fl)
         rdef.append(r[i] - sum(fl))
-    cdef = [cj - sj for cj, sj in zip(c, map(sum, zip(*out)), strict=True)]
+    cdef = [cj - sj for cj, sj in zip(c, map(sum, zip(*out, strict=True)), strict=True)]
     sel = controlled_round(nr, nc, cells, rdef, cdef, FLOAT_EPS)
     if sel is None:
         support = [[v > 0 for v in row] for row in s]
         return transport(r, c, x, support)
-    for k, (i, j, _) in enumerate(cells):
-        if sel[k]:
-            out[i][j] += 1
+    for i, j in sel:
+        out[i][j] += 1
     return out
 
 
@@ -232,17 +252,23 @@ def ras(
     """Iterative proportional fitting of `s` to row sums `r` and column sums `c` (floats).
 
     Every row and column must have a positive cell. Stops when the row sums are within
-    1e-9 + 1e-14·T of their targets (the column sums are exact after each column step) or
-    after MAX_ITERATIONS.
+    1e-9 + 1e-14·T of their targets (the column sums are exact after each column step), when
+    the error stalls, or after MAX_ITERATIONS.
     """
     x = [[float(v) for v in row] for row in s]
     tol = 1e-9 + float(sum(r)) * 1e-14
-    for _ in range(MAX_ITERATIONS):
+    checkpoint = float("inf")
+    for it in range(1, MAX_ITERATIONS + 1):
         x = [[v * f for v in row] for row, f in zip(x, _factors(r, x), strict=True)]
-        cf = [cj / sj for cj, sj in zip(c, map(sum, zip(*x)), strict=True)]
+        cf = [cj / sj for cj, sj in zip(c, map(sum, zip(*x, strict=True)), strict=True)]
         x = [[v * f for v, f in zip(row, cf, strict=True)] for row in x]
-        if max(abs(sum(row) - ri) for row, ri in zip(x, r, strict=True)) <= tol:
+        err = max(abs(sum(row) - ri) for row, ri in zip(x, r, strict=True))
+        if err <= tol:
             break
+        if not it % STALL_WINDOW:
+            if err > 0.9 * checkpoint:
+                break  # stalled (no fit on this support, or a very slow one): let the exact
+            checkpoint = err  # rounding decide
     return x
 
 

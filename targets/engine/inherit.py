@@ -55,5 +55,5 @@ def inherit(problem: Problem, overrides: Mapping[CellKey, int] | None = None) ->
     out: Allocation = {}
     ids = pt.ids
     for o, key in enumerate(ot.keys):
-        out.update(zip(zip(repeat(key, size), ids), final[o]))
+        out.update(zip(zip(repeat(key, size), ids, strict=True), final[o], strict=True))
     return out

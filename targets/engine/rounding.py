@@ -3,7 +3,7 @@
 Start from the floors; each row i and column j then lacks `rdef[i]` / `cdef[j]` whole units.
 Give +1 to a set of fractional cells chosen by a min-cost max-flow (source → row, capacity =
 row deficit; row → column, capacity 1 where the cell is fractional; column → sink, capacity =
-column deficit; cost −fraction, so the largest fractions are preferred). The flow is found in
+column deficit; cost -fraction, so the largest fractions are preferred). The flow is found in
 three lean steps that together are exactly a min-cost max-flow:
 
 1. greedy: fractional cells by decreasing fraction (ties: row-major order), taken while their
@@ -32,24 +32,28 @@ Cell = tuple[int, int, float]  # (row, column, fractional part key > 0)
 
 def controlled_round(
     nr: int, nc: int, cells: Sequence[Cell], rdef: list[int], cdef: list[int], eps: float
-) -> list[bool] | None:
-    """Which fractional cells get +1 (min-cost max-flow); None when the flow cannot saturate."""
+) -> list[tuple[int, int]] | None:
+    """The fractional cells that get +1 (a min-cost max-flow), as (row, column) pairs; None
+    when the flow cannot saturate every deficit. `cells` must be in row-major order."""
     need = sum(rdef)
     if need != sum(cdef) or (rdef and min(rdef) < 0) or (cdef and min(cdef) < 0):
         return None
-    m = len(cells)
-    sel = [False] * m
     if need == 0:
-        return sel
+        return []
+    # only cells whose row and column both lack units can take one (others lie on no path
+    # and no cycle of the flow); stable sort: equal fractions keep row-major order
+    live = [c for c in cells if rdef[c[0]] and cdef[c[1]]]
+    m = len(live)
     if need > m:
         return None
-    order = sorted(range(m), key=lambda k: cells[k][2], reverse=True)
+    live.sort(key=_weight, reverse=True)
+    sel = [False] * m
     rd = list(rdef)
     cd = list(cdef)
     left = need
     skipped = False
-    for k in order:
-        i, j, _ = cells[k]
+    for k in range(m):
+        i, j, _ = live[k]
         if rd[i] and cd[j]:
             sel[k] = True
             rd[i] -= 1
@@ -60,12 +64,16 @@ def controlled_round(
         else:
             skipped = True
     if left:
-        if not _augment(nr, nc, cells, sel, rd, cd):
+        if not _augment(nr, nc, live, sel, rd, cd):
             return None
         skipped = True
     if skipped:
-        _cancel_negative_cycles(nr, nc, cells, sel, eps)
-    return sel
+        _cancel_negative_cycles(nr, nc, live, sel, eps)
+    return [(i, j) for (i, j, _), s in zip(live, sel, strict=True) if s]
+
+
+def _weight(cell: Cell) -> float:
+    return cell[2]
 
 
 def _augment(
@@ -123,46 +131,47 @@ def _augment(
 def _cancel_negative_cycles(
     nr: int, nc: int, cells: Sequence[Cell], sel: list[bool], eps: float
 ) -> None:
-    """Flip alternating cycles of negative cost until none is left (Bellman-Ford)."""
+    """Flip alternating cycles of negative cost until none is left.
+
+    Bellman-Ford from a virtual source (all distances 0) over the residual edges: row -> column
+    for an unchosen cell (cost -w), column -> row for a chosen one (cost +w). After every pass
+    that changed something the predecessor graph is searched for a cycle (any such cycle is
+    negative), so a cycle is cancelled as soon as it shows, not after |V| passes.
+    """
     nv = nr + nc
     m = len(cells)
-    cap = 4 * m + 16  # each cancel lowers the cost by > eps; the cap only guards float noise
-    for _ in range(cap):
+    # residual edges as (tail, head, cost, cell)
+    edges = [
+        (nr + j, i, w, k) if sel[k] else (i, nr + j, -w, k) for k, (i, j, w) in enumerate(cells)
+    ]
+    for _ in range(4 * m + 16):  # each cancel lowers the cost by > eps; the cap guards noise
         dist: list[float] = [0] * nv
         pred = [-1] * nv
-        changed = False
+        cycle: list[int] = []
         for _pass in range(nv + 1):
             changed = False
-            for k in range(m):
-                i, j, w = cells[k]
-                if sel[k]:  # residual edge column j -> row i, cost +w
-                    d = dist[nr + j] + w
-                    if d < dist[i] - eps:
-                        dist[i] = d
-                        pred[i] = k
-                        changed = True
-                else:  # residual edge row i -> column j, cost -w
-                    d = dist[i] - w
-                    if d < dist[nr + j] - eps:
-                        dist[nr + j] = d
-                        pred[nr + j] = k
-                        changed = True
+            for u, v, c, k in edges:
+                d = dist[u] + c
+                if d < dist[v] - eps:
+                    dist[v] = d
+                    pred[v] = k
+                    changed = True
             if not changed:
                 return
-        cycle = _pred_cycle(nr, cells, sel, pred)
+            if _pass >= 2:  # most optimal choices settle in 2-3 passes; look after that
+                cycle = _pred_cycle(edges, pred)
+                if cycle:
+                    break
         if not cycle:
             return  # cannot happen with strict relaxations; never loop on float noise
         for k in cycle:
             sel[k] = not sel[k]
+            u, v, c, _ = edges[k]
+            edges[k] = (v, u, -c, k)
 
 
-def _pred_cycle(nr: int, cells: Sequence[Cell], sel: list[bool], pred: list[int]) -> list[int]:
+def _pred_cycle(edges: Sequence[tuple[int, int, float, int]], pred: list[int]) -> list[int]:
     """A cycle of the predecessor graph, as the list of its cells (empty if none)."""
-
-    def tail(k: int) -> int:
-        i, j, _ = cells[k]
-        return nr + j if sel[k] else i
-
     nv = len(pred)
     state = [0] * nv  # 0 new, 1 on the current walk, 2 done
     for start in range(nv):
@@ -173,14 +182,15 @@ def _pred_cycle(nr: int, cells: Sequence[Cell], sel: list[bool], pred: list[int]
         while v >= 0 and state[v] == 0:
             state[v] = 1
             walk.append(v)
-            v = tail(pred[v]) if pred[v] >= 0 else -1
+            k = pred[v]
+            v = edges[k][0] if k >= 0 else -1
         if v >= 0 and state[v] == 1:  # closed a cycle at v
             out = []
             u = v
             while True:
                 k = pred[u]
                 out.append(k)
-                u = tail(k)
+                u = edges[k][0]
                 if u == v:
                     return out
         for u in walk:
@@ -197,7 +207,7 @@ def transport(
     """Integer matrix with exact margins on `support`, closest to the real matrix `x`.
 
     Min-cost flow (successive shortest paths) with convex costs per cell: the floor of x is
-    strongly preferred, one more unit costs −fraction, anything outside [floor, ceil] costs a
+    strongly preferred, one more unit costs -fraction, anything outside [floor, ceil] costs a
     penalty larger than all fractions together. Raises `SplitImpossible("no_capacity")` naming
     the rows / columns (`row_indices` / `col_indices`) whose margins the support cannot carry.
     """

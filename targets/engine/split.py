@@ -1,7 +1,7 @@
 """The exact-sum split and largest-remainder rounding, in integer arithmetic.
 
 `split(total, weights, locked, fixed)`: locked indices get exactly their value; the remainder
-R = total − Σlocked − Σfixed(unlocked) is shared among the unlocked indices by weight: each gets
+R = total - Σlocked - Σfixed(unlocked) is shared among the unlocked indices by weight: each gets
 fixed_i + floor(R·w_i/W), then the leftover units go one each to the largest fractional
 remainders, ties to the lower index. Weights are made exact integers first (a float is an exact
 binary fraction, so all weights are put over their least common denominator), hence the result

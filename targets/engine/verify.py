@@ -57,11 +57,11 @@ def verify(problem: Problem, allocation: Allocation) -> list[str]:
             continue
         fbp = factors.get(key, FULL)
         target = scaled_list(nrow, fbp, pt)
-        sums = [sum(col) for col in zip(*krows)]  # type: ignore[misc]
+        sums = [sum(col) for col in zip(*krows, strict=True)]  # type: ignore[misc]
         if sums != target:
             for p, (s, t) in enumerate(zip(sums, target, strict=True)):
                 if s != t:
-                    scaled = "" if fbp == FULL else f" (×{fbp / 100:g}% of {nrow[p]})"
+                    scaled = "" if fbp == FULL else f" (x{fbp / 100:g}% of {nrow[p]})"
                     out.append(
                         f"{key}: children add up to {s} in {pt.kinds[p]} {pt.ids[p]},"
                         f" expected {t}{scaled}"
