@@ -153,6 +153,7 @@ class PlanIn(serializers.Serializer):
 
 class IssueOut(serializers.Serializer):
     criterion = serializers.CharField()
+    criterion_label = serializers.CharField()
     field = serializers.CharField()
     message = serializers.CharField()
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kpis.selectors import actuals_for
 from salesgoals.models import FiscalYear, Metric, OrgUnit, Period, PeriodKind
@@ -24,6 +25,13 @@ from targets.units import format_value
 __all__ = ["Baseline", "PlanDraft", "SmartReport", "smart_validate"]
 
 MIN_DESCRIPTION = 15
+CRITERIA = {
+    "S": gettext_lazy("Specific"),
+    "M": gettext_lazy("Measurable"),
+    "A": gettext_lazy("Achievable"),
+    "R": gettext_lazy("Relevant"),
+    "T": gettext_lazy("Time-bound"),
+}
 
 
 @dataclass
@@ -57,11 +65,20 @@ class SmartReport:
     warnings: list[dict[str, str]] = field(default_factory=list)
     baseline: Baseline = field(default_factory=Baseline)
 
+    @staticmethod
+    def _issue(criterion: str, field_name: str, message: str) -> dict[str, str]:
+        return {
+            "criterion": criterion,
+            "criterion_label": str(CRITERIA[criterion]),
+            "field": field_name,
+            "message": str(message),
+        }
+
     def error(self, criterion: str, field_name: str, message: str) -> None:
-        self.errors.append({"criterion": criterion, "field": field_name, "message": str(message)})
+        self.errors.append(self._issue(criterion, field_name, message))
 
     def warn(self, criterion: str, field_name: str, message: str) -> None:
-        self.warnings.append({"criterion": criterion, "field": field_name, "message": str(message)})
+        self.warnings.append(self._issue(criterion, field_name, message))
 
     def as_dict(self) -> dict[str, Any]:
         return {"errors": self.errors, "warnings": self.warnings, "baseline": asdict(self.baseline)}

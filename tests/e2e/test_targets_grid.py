@@ -36,7 +36,7 @@ def draft_plan(demo_users) -> dict:
         draft=PlanDraft(
             metric=Metric.objects.get(code="revenue"),
             fiscal_year=fiscal_year,
-            org_unit=OrgUnit.get_root_nodes().first(),
+            org_unit=OrgUnit.objects.get_root_nodes().first(),
             value=1_200_000_00,
             description="Company revenue for the year, through Team A.",
             objective="Grow revenue",
