@@ -14,9 +14,10 @@ Public API:
 - `PeriodTree`, `OwnerTree` — validated, indexed views of the two trees.
 """
 
-from .decompose import decompose, scaled_cells
+from .decompose import decompose
 from .fit import fit_block
 from .inherit import inherit
+from .scaling import scaled_cells
 from .split import round_to_total, split
 from .trees import OwnerTree, PeriodTree
 from .types import (

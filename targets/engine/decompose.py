@@ -25,6 +25,13 @@ value. Weeks of every owner are split from its months by its seed, which default
 days: with working-day seeds each leaf's weeks are the working-day split of its months up to
 controlled rounding, and every non-leaf week is the (scaled) sum of its children's weeks.
 
+When the hierarchical fit of a node fails although locks and zero seeds would allow a
+split (a coarse level cannot see the zero seeds of the weeks below it), the node is solved
+again as one exact children x weeks block (`flat.py`); only if that fails too is
+`SplitImpossible` raised. A node's seed should agree with its children's (e.g. be their sum,
+as the headcount method does): a period where the node has a value but no child has a
+positive seed cannot be split ("no_capacity").
+
 `decompose(..., current=..., from_owner=X)` recomputes only the subtree strictly below X, with
 X's cells taken from `current`; everything else is copied from `current`. Since each node's
 split depends only on its own cells and its descendants' data, this equals a full recompute
@@ -33,118 +40,16 @@ whenever `current` came from `decompose` on a problem that differs only below X.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from itertools import repeat
 
 from .fit import fit_core
 from .flat import fit_node_flat
-from .split import round_scaled, scale_half_up, split
+from .inputs import OwnerData, Seeds, lock_masses
+from .scaling import FULL, scaled_list
+from .split import split
 from .trees import OwnerTree, PeriodTree
-from .types import Allocation, OwnerKey, PeriodNode, Problem, SplitImpossible
-
-FULL = 10000  # basis points of a factor of 1
-
-
-def scaled_list(values: Sequence[int], factor_bp: int, pt: PeriodTree) -> list[int]:
-    """Canonical-order scaled cells (see `scaled_cells`); ValueError if `values` is not
-    period-consistent (a parent differing from the sum of its children)."""
-    if factor_bp == FULL:
-        return list(values)
-    if factor_bp < 0:
-        raise ValueError("factor_bp must be >= 0")
-    out = [0] * pt.size
-    out[0] = scale_half_up(values[0], factor_bp)
-    for p in pt.parents:
-        lo, hi = pt.child_range[p]
-        out[lo:hi] = round_scaled(values[lo:hi], factor_bp, out[p])
-    return out
-
-
-def scaled_cells(
-    values: Mapping[int, int], factor_bp: int, periods: Sequence[PeriodNode] | PeriodTree
-) -> dict[int, int]:
-    """What a node's children must add up to, per period id, for a node with `values`.
-
-    Scaled year = round-half-up(year·factor_bp/10000); each quarter, month and week is then
-    apportioned from its scaled parent by `round_to_total` of factor·value, so the result is
-    period-consistent and each scaled value is within one unit of factor x value.
-    """
-    pt = periods if isinstance(periods, PeriodTree) else PeriodTree(periods)
-    scaled = scaled_list([values[pid] for pid in pt.ids], factor_bp, pt)
-    return dict(zip(pt.ids, scaled, strict=True))
-
-
-class _Seeds:
-    """Canonical full-length seed lists per owner; equal seeds share one list object."""
-
-    def __init__(self, pt: PeriodTree, seeds: Mapping[OwnerKey, Mapping[int, float | int]]):
-        self.pt = pt
-        self.seeds = seeds
-        self.week_ids = pt.ids[pt.week_start :]
-        self.week_set = frozenset(self.week_ids)
-        self.default = pt.aggregate(pt.week_wd)
-        self.cache: dict[tuple[float | int, ...], list[float | int]] = {
-            tuple(pt.week_wd): self.default
-        }
-
-    def get(self, key: OwnerKey) -> list[float | int]:
-        s = self.seeds.get(key)
-        if not s:
-            return self.default
-        if not s.keys() <= self.week_set:
-            raise ValueError(f"seeds of {key} name periods that are not weeks")
-        weeks = tuple(map(s.get, self.week_ids, self.pt.week_wd))
-        full = self.cache.get(weeks)
-        if full is None:
-            if min(weeks) < 0:
-                raise ValueError(f"seeds of {key} must be >= 0")
-            full = self.cache[weeks] = self.pt.aggregate(weeks)
-        return full
-
-
-def lock_masses(
-    pt: PeriodTree, lk: Mapping[int, int], seed: Sequence[float | int], owner: OwnerKey
-) -> tuple[list[int], list[float | int]]:
-    """Per period index: the locked mass strictly below it (maximal locked descendants) and
-    its free seed (the seed of its descendants outside any lock)."""
-    fixed = [0] * pt.size
-    free: list[float | int] = list(seed)
-    for p in reversed(pt.parents):
-        lo, hi = pt.child_range[p]
-        mass = 0
-        fs: float | int = 0
-        for j in range(lo, hi):
-            if j in lk:
-                mass += lk[j]
-            else:
-                mass += fixed[j]
-                fs += free[j]
-        fixed[p] = mass
-        free[p] = fs
-        if p in lk and mass > lk[p]:
-            raise SplitImpossible(
-                "locks_exceed_total",
-                f"locked periods inside {pt.kinds[p]} {pt.ids[p]} of {owner} add up to {mass},"
-                f" more than its locked value {lk[p]}",
-                owner=owner,
-                period_id=pt.ids[p],
-                rows=[owner],
-                periods=[pt.ids[j] for j in range(lo, hi) if j in lk or fixed[j]],
-            )
-    return fixed, free
-
-
-class _Owner:
-    """What the engine needs per owner: its seed, locks, fixed masses and free seed."""
-
-    __slots__ = ("fixed", "free", "key", "locks", "weight")
-
-    def __init__(self, key: OwnerKey, seed: list[float | int], weight: float | int) -> None:
-        self.key = key
-        self.locks: dict[int, int] | None = None
-        self.fixed: list[int] | None = None
-        self.free: list[float | int] = seed
-        self.weight = weight
+from .types import Allocation, OwnerKey, Problem, SplitImpossible
 
 
 def decompose(
@@ -163,17 +68,18 @@ def decompose(
         raise ValueError(f"unknown owner {from_owner}")
     top = ot.root if from_owner is None else ot.index[from_owner]
     order = ot.subtree(top)
-    seeds = _Seeds(pt, problem.seeds)
+    seeds = Seeds(pt, problem.seeds)
     weights = problem.owner_weights
-    info: dict[int, _Owner] = {}
+    info: dict[int, OwnerData] = {}
     for o in order:
         key = ot.keys[o]
-        info[o] = _Owner(key, seeds.get(key), weights.get(key, 1))
+        info[o] = OwnerData(key, seeds.get(key), weights.get(key, 1))
     for (okey, pid), v in problem.locked.items():
-        o = ot.index.get(okey)
+        oi_index = ot.index.get(okey)
         p = pt.index.get(pid)
-        if o is None or p is None:
+        if oi_index is None or p is None:
             raise ValueError(f"locked cell {(okey, pid)} names an unknown owner or period")
+        o = oi_index
         if o not in info:
             continue  # outside the recomputed subtree: its cells come from `current`
         if v < 0:
@@ -203,6 +109,13 @@ def decompose(
             vals[top] = [current[(root.key, pid)] for pid in pt.ids]
         except KeyError as exc:
             raise ValueError(f"current has no cell {exc.args[0]} of {root.key}") from None
+        top_row = vals[top]
+        for p in pt.parents:
+            lo, hi = pt.child_range[p]
+            if sum(top_row[lo:hi]) != top_row[p] or top_row[p] < 0:
+                raise ValueError(
+                    f"current cells of {root.key} are not period-consistent at period {pt.ids[p]}"
+                )
     factors = problem.factor_bp
     for n in order:
         kids = ot.children[n]
@@ -219,7 +132,7 @@ def decompose(
     return out
 
 
-def _split_own(pt: PeriodTree, year: int, oi: _Owner) -> list[int]:
+def _split_own(pt: PeriodTree, year: int, oi: OwnerData) -> list[int]:
     """An owner's periods from its year value, level by level with `split`."""
     if year < 0:
         raise SplitImpossible("negative_value", f"the total ({year}) is negative", owner=oi.key)
@@ -248,9 +161,9 @@ def _split_own(pt: PeriodTree, year: int, oi: _Owner) -> list[int]:
 
 def _split_children(
     pt: PeriodTree,
-    node: _Owner,
+    node: OwnerData,
     nv: list[int],
-    kids: list[_Owner],
+    kids: list[OwnerData],
     factors: Mapping[OwnerKey, int],
     vals: dict[int, list[int]],
     kid_idx: list[int],
@@ -293,9 +206,9 @@ def _split_children(
 
 def _fit_levels(
     pt: PeriodTree,
-    node: _Owner,
+    node: OwnerData,
     sc: list[int],
-    kids: list[_Owner],
+    kids: list[OwnerData],
     years: list[int],
     any_locks: bool,
 ) -> list[list[int]]:
@@ -335,7 +248,7 @@ def _fit_with_locks(
     rows: list[int],
     cols: list[int],
     block: list[list[float | int]],
-    kids: list[_Owner],
+    kids: list[OwnerData],
     lo: int,
     hi: int,
 ) -> list[list[int]]:

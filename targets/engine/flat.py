@@ -28,7 +28,7 @@ from .trees import PeriodTree
 from .types import OwnerKey, SplitImpossible
 
 
-class OwnerData(Protocol):
+class ChildData(Protocol):
     key: OwnerKey
     locks: dict[int, int] | None
     fixed: list[int] | None
@@ -40,7 +40,7 @@ def fit_node_flat(
     node: OwnerKey,
     years: Sequence[int],
     sc: Sequence[int],
-    kids: Sequence[OwnerData],
+    kids: Sequence[ChildData],
 ) -> list[list[int]]:
     """Canonical-order values of every child (see the module docstring)."""
     w0 = pt.week_start

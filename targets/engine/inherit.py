@@ -26,12 +26,12 @@ def inherit(problem: Problem, overrides: Mapping[CellKey, int] | None = None) ->
     if overrides:
         ov.update(overrides)
     by_owner: dict[int, dict[int, int]] = {}
-    for (okey, pid), v in ov.items():
-        o = ot.index.get(okey)
-        p = pt.index.get(pid)
-        if o is None or p is None:
+    for (okey, pid), value in ov.items():
+        oi = ot.index.get(okey)
+        pi = pt.index.get(pid)
+        if oi is None or pi is None:
             raise ValueError(f"override {(okey, pid)} names an unknown owner or period")
-        by_owner.setdefault(o, {})[p] = v
+        by_owner.setdefault(oi, {})[pi] = value
     size = pt.size
     parent = pt.parent
     final: list[list[int]] = [[]] * len(ot.keys)
@@ -45,7 +45,7 @@ def inherit(problem: Problem, overrides: Mapping[CellKey, int] | None = None) ->
         mine: list[int | None] = [None] * size
         row = list(up)
         for p in range(size):
-            v = own.get(p)
+            v: int | None = own.get(p)
             if v is None and p:
                 v = mine[parent[p]]
             mine[p] = v

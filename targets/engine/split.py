@@ -25,10 +25,10 @@ _NO_LOCKS: Mapping[int, int] = MappingProxyType({})
 def exact_weights(weights: Sequence[int | float | Fraction]) -> list[int]:
     """Non-negative weights as integers with the same ratios (exact, deterministic)."""
     if all(type(w) is int for w in weights):
-        out = list(weights)  # type: ignore[arg-type]
+        out = [int(w) for w in weights]
         if any(w < 0 for w in out):
             raise ValueError("weights must be >= 0")
-        return out  # type: ignore[return-value]
+        return out
     fractions = []
     for w in weights:
         f = Fraction(w)  # exact for floats; raises on nan / inf

@@ -76,10 +76,10 @@ class PeriodTree:
         ]
         ranges: list[tuple[int, int]] = []
         for pid in order:
-            kids = children.get(pid)
-            if kids:
-                lo = self.index[min(kids)]
-                ranges.append((lo, lo + len(kids)))
+            kids_of = children.get(pid)
+            if kids_of:
+                lo = self.index[min(kids_of)]
+                ranges.append((lo, lo + len(kids_of)))
             else:
                 ranges.append((0, 0))
         self.child_range: list[tuple[int, int]] = ranges

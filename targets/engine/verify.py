@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .decompose import FULL, scaled_list
+from .scaling import FULL, scaled_list
 from .trees import OwnerTree, PeriodTree
 from .types import Allocation, Problem
 
@@ -52,12 +52,12 @@ def verify(problem: Problem, allocation: Allocation) -> list[str]:
         if not kids or nrow is None:
             continue
         key = ot.keys[n]
-        krows = [rows[c] for c in kids]
-        if any(r is None for r in krows):
+        krows = [r for r in (rows[c] for c in kids) if r is not None]
+        if len(krows) != len(kids):
             continue
         fbp = factors.get(key, FULL)
         target = scaled_list(nrow, fbp, pt)
-        sums = [sum(col) for col in zip(*krows, strict=True)]  # type: ignore[misc]
+        sums = [sum(col) for col in zip(*krows, strict=True)]
         if sums != target:
             for p, (s, t) in enumerate(zip(sums, target, strict=True)):
                 if s != t:
