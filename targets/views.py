@@ -36,6 +36,11 @@ KINDS = [
 ]
 
 
+def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
 def _kind(request: HttpRequest, default: str = PeriodKind.MONTH) -> str:
     kind = request.GET.get("kind", default)
     return kind if kind in PeriodKind.values else default
@@ -222,8 +227,7 @@ def plan_resplit(request: HttpRequest, pk: int) -> HttpResponse:
             owner=owner,
         )
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        _flash_errors(request, error)
     else:
         messages.success(
             request,
@@ -261,8 +265,7 @@ def plan_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise PermissionDenied
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        _flash_errors(request, error)
     back = request.POST.get("next") or reverse("targets:plan", args=[plan.pk])
     if not back.startswith("/"):
         back = reverse("targets:plan", args=[plan.pk])
@@ -347,8 +350,7 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 )
                 messages.success(request, _("Revision rejected."))
         except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+            _flash_errors(request, error)
         return redirect("targets:revision", pk=plan.pk, number=revision.number)
     visible = {
         line.key: line.name for line in plan.lines.filter(rules.lines_visible_q(request.user))
@@ -472,8 +474,7 @@ def plan_owners(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 result = services.plan_owners_update(plan=plan, actor=request.user, changes=changes)
             except ValidationError as error:
-                for message in error.messages:
-                    messages.error(request, message)
+                _flash_errors(request, error)
             else:
                 messages.success(
                     request,

@@ -164,6 +164,31 @@ def _transition(plan: TargetPlan, expected: tuple[str, ...]) -> TargetPlan:
     return locked
 
 
+def _move(
+    plan: TargetPlan,
+    *,
+    to: str,
+    action: str,
+    actor: User | None,
+    fields: dict | None = None,
+    note: str = "",
+) -> None:
+    """Change the status (and the given fields), save, and record the step in the audit trail."""
+    before = plan.status
+    plan.status = to
+    for name, value in (fields or {}).items():
+        setattr(plan, name, value)
+    plan.save(update_fields=["status", *(fields or {}), "updated_at"])
+    event_record(
+        plan=plan,
+        action=action,
+        actor=actor,
+        before={"status": before},
+        after={"status": to},
+        note=note,
+    )
+
+
 def _plan_link(plan: TargetPlan) -> str:
     return reverse("targets:plan", args=[plan.pk])
 
@@ -177,16 +202,12 @@ def plan_submit(*, plan: TargetPlan, actor: User) -> TargetPlan:
         raise ValidationError(
             {"cells": [_("The cells do not add up: %(first)s") % {"first": problems[0]}]}
         )
-    plan.status = TargetPlan.Status.SUBMITTED
-    plan.submitted_by = actor
-    plan.submitted_at = timezone.now()
-    plan.save(update_fields=["status", "submitted_by", "submitted_at", "updated_at"])
-    event_record(
-        plan=plan,
+    _move(
+        plan,
+        to=TargetPlan.Status.SUBMITTED,
         action=PlanEvent.Action.SUBMITTED,
         actor=actor,
-        before={"status": "draft"},
-        after={"status": plan.status},
+        fields={"submitted_by": actor, "submitted_at": timezone.now()},
     )
     approvers = User.objects.filter(is_active=True, role__in=[Role.EXECUTIVE]).exclude(pk=actor.pk)
     for approver in approvers[:20]:
@@ -206,14 +227,11 @@ def plan_return(*, plan: TargetPlan, actor: User, reason: str) -> TargetPlan:
     _require(rules.can_approve(actor, plan), _("You may not approve or return this plan."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the plan goes back to draft.")]})
-    plan.status = TargetPlan.Status.DRAFT
-    plan.save(update_fields=["status", "updated_at"])
-    event_record(
-        plan=plan,
+    _move(
+        plan,
+        to=TargetPlan.Status.DRAFT,
         action=PlanEvent.Action.RETURNED,
         actor=actor,
-        before={"status": "submitted"},
-        after={"status": "draft"},
         note=reason.strip(),
     )
     if plan.submitted_by_id:
@@ -241,18 +259,16 @@ def plan_approve(
     today = today or timezone.localdate()
     plan = _transition(plan, (TargetPlan.Status.SUBMITTED,))
     _require(rules.can_approve(actor, plan), _("You may not approve this plan."))
-    plan.status = (
-        TargetPlan.Status.ACTIVE if plan.fiscal_year.start <= today else TargetPlan.Status.APPROVED
-    )
-    plan.approved_by = actor
-    plan.approved_at = timezone.now()
-    plan.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-    event_record(
-        plan=plan,
+    _move(
+        plan,
+        to=(
+            TargetPlan.Status.ACTIVE
+            if plan.fiscal_year.start <= today
+            else TargetPlan.Status.APPROVED
+        ),
         action=PlanEvent.Action.APPROVED,
         actor=actor,
-        before={"status": "submitted"},
-        after={"status": plan.status},
+        fields={"approved_by": actor, "approved_at": timezone.now()},
     )
     _schedule_publish(plan)
     return plan
@@ -263,15 +279,7 @@ def plan_activate(*, plan: TargetPlan, actor: User | None) -> TargetPlan:
     plan = _transition(plan, (TargetPlan.Status.APPROVED,))
     if actor is not None:
         _require(rules.can_manage(actor, plan), _("You may not activate this plan."))
-    plan.status = TargetPlan.Status.ACTIVE
-    plan.save(update_fields=["status", "updated_at"])
-    event_record(
-        plan=plan,
-        action=PlanEvent.Action.ACTIVATED,
-        actor=actor,
-        before={"status": "approved"},
-        after={"status": "active"},
-    )
+    _move(plan, to=TargetPlan.Status.ACTIVE, action=PlanEvent.Action.ACTIVATED, actor=actor)
     return plan
 
 
@@ -287,17 +295,7 @@ def plan_close(*, plan: TargetPlan, actor: User, note: str = "") -> TargetPlan:
         ),
     )
     _require(rules.can_manage(actor, plan), _("You may not close this plan."))
-    before = plan.status
-    plan.status = TargetPlan.Status.CLOSED
-    plan.save(update_fields=["status", "updated_at"])
-    event_record(
-        plan=plan,
-        action=PlanEvent.Action.CLOSED,
-        actor=actor,
-        before={"status": before},
-        after={"status": "closed"},
-        note=note,
-    )
+    _move(plan, to=TargetPlan.Status.CLOSED, action=PlanEvent.Action.CLOSED, actor=actor, note=note)
     return plan
 
 
