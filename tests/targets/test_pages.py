@@ -70,3 +70,63 @@ def test_create_wizard_shows_smart_feedback_and_creates(client, org):
     assert b"smart" in check.content.lower()
     response = client.post(reverse("targets:create"), {**body, "warnings_reason": "Launch year."})
     assert response.status_code in (200, 302)
+
+
+def test_revision_pages_propose_approve_and_history(client, org):
+    plan = make_plan(org)
+    services.plan_submit(plan=plan, actor=org.executive)
+    services.plan_approve(plan=plan, actor=org.admin)
+    client.force_login(org.executive)
+    form = client.get(reverse("targets:revision-create", args=[plan.pk]))
+    assert form.status_code == 200
+    bad = client.post(
+        reverse("targets:revision-create", args=[plan.pk]),
+        {
+            "effective_date": "2026-12-01",
+            "new_value": "13000000",
+            "mode": "keep_past",
+            "reason": "",
+        },
+    )
+    assert bad.status_code == 200
+    assert plan.revisions.count() == 0
+    response = client.post(
+        reverse("targets:revision-create", args=[plan.pk]),
+        {
+            "effective_date": "2026-12-01",
+            "new_value": "13000000",
+            "mode": "keep_past",
+            "reason": "Strong pipeline for December.",
+        },
+    )
+    revision = plan.revisions.get()
+    assert response.status_code == 302
+    detail = reverse("targets:revision", args=[plan.pk, revision.number])
+    page = client.get(detail)
+    assert b'data-testid="revision-diff"' in page.content
+    assert b'data-testid="approve-revision"' not in page.content  # not by its author
+    client.force_login(org.admin)
+    assert b'data-testid="approve-revision"' in client.get(detail).content
+    client.post(detail, {"decision": "approve"})
+    revision.refresh_from_db()
+    assert revision.status == "approved"
+    history = client.get(reverse("targets:history", args=[plan.pk]) + "?kind=month")
+    assert history.status_code == 200
+    assert b"<del>" in history.content
+    # the rep sees only their own line, and cannot open the revision form
+    client.force_login(org.rep)
+    assert client.get(reverse("targets:revision-create", args=[plan.pk])).status_code == 403
+    mine = client.get(reverse("targets:history", args=[plan.pk])).content.decode()
+    assert "Rep A" in mine
+    assert "Rep C" not in mine
+
+
+def test_outsider_gets_403_and_unknown_404(client, org):
+    plan = make_plan(
+        org, actor=org.manager, org_unit=org.north, value=100_00, description="North revenue plan."
+    )
+    client.force_login(org.manager_south)
+    for name in ("targets:plan", "targets:grid", "targets:export", "targets:owners"):
+        assert client.get(reverse(name, args=[plan.pk])).status_code == 403, name
+    assert client.get(reverse("targets:plan", args=[99999])).status_code == 404
+    assert client.post(reverse("targets:step", args=[plan.pk, "submit"])).status_code == 403
