@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from crm_sync.models import Connection, CrmUser, FactKind, ObjectMapping, Provider, SyncRun
 from crm_sync.providers.common import BaseProvider, RecordError
 from kpis import services as facts
+from kpis.services import facts as fact_rules  # the services' own field lists and defaults
 from kpis.models import Activity, Customer, Deal, Lead, Order, Payment, Source
 from salesgoals import money
 from salesgoals import selectors as core_selectors
@@ -302,7 +303,6 @@ def _local_fields(mapping: ObjectMapping) -> tuple[str, ...]:
 def _instance(ctx: Context, kind: str, external_id: str, args: dict[str, Any]) -> Any:
     """An unsaved fact for `facts_bulk_import` (money in minor units, as the services store it)."""
     values = dict(args)
-    values.pop("probability", None) if kind != FactKind.DEAL else None
     if "amount" in values:
         amount, code, rate = (
             values.pop("amount"),
@@ -317,7 +317,7 @@ def _instance(ctx: Context, kind: str, external_id: str, args: dict[str, Any]) -
             "exchange_rate": rate,
         }
     if kind == FactKind.DEAL and values.get("probability") is None:
-        values["probability"] = facts.DEFAULT_PROBABILITY[values["status"]]
+        values["probability"] = fact_rules.DEFAULT_PROBABILITY[values["status"]]
     if kind == FactKind.ORDER and values.get("customer") is None and values.get("deal") is not None:
         values["customer"] = values["deal"].customer
     if kind == FactKind.PAYMENT and values.get("customer") is None and values.get("order"):
@@ -325,6 +325,38 @@ def _instance(ctx: Context, kind: str, external_id: str, args: dict[str, Any]) -
     if kind == FactKind.ACTIVITY and values.get("customer") is None and values.get("deal"):
         values["customer"] = values["deal"].customer
     return MODELS[kind](source=ctx.source, external_id=external_id, **values)
+
+
+SNAPSHOT: dict[str, tuple[str, ...]] = {
+    kind: tuple(f for f in fields if f != "org_unit_id")
+    for kind, fields in {
+        FactKind.CUSTOMER: fact_rules.CUSTOMER_FIELDS,
+        FactKind.LEAD: fact_rules.LEAD_FIELDS,
+        FactKind.DEAL: fact_rules.DEAL_FIELDS,
+        FactKind.ORDER: fact_rules.ORDER_FIELDS,
+        FactKind.PAYMENT: fact_rules.PAYMENT_FIELDS,
+        FactKind.ACTIVITY: fact_rules.ACTIVITY_FIELDS,
+    }.items()
+}
+
+
+def _unchanged(
+    ctx: Context, kind: str, external_id: str, args: dict[str, Any], row: dict[str, Any]
+) -> bool:
+    """Would the upsert write nothing? Compares the stored columns with what it would store
+    (the same conversions as the services), so unchanged re-reads cost no writes."""
+    if row["deleted_at"] is not None:
+        return False
+    try:
+        expected = _instance(ctx, kind, external_id, args)
+    except (ValueError, ArithmeticError):
+        return False
+    for field in SNAPSHOT[kind]:
+        if field == "probability" and args.get("probability") is None:
+            continue
+        if getattr(expected, field) != row[field]:
+            return False
+    return True
 
 
 def _error_text(error: Exception) -> str:
@@ -352,11 +384,14 @@ def ingest_page(ctx: Context, mapping: ObjectMapping, records: list[dict[str, An
             result.fail("", _("A record without an id was skipped."))
     gone = [rid for rid, r in latest.items() if provider.is_deleted(r)]
     live = {rid: r for rid, r in latest.items() if not provider.is_deleted(r)}
-    existing = dict(
-        model.objects.filter(source=ctx.source, external_id__in=list(latest)).values_list(
-            "external_id", "updated_at"
+    compare = SNAPSHOT[kind]
+    stored = {
+        row["external_id"]: row
+        for row in model.objects.filter(source=ctx.source, external_id__in=list(latest)).values(
+            "external_id", "updated_at", "deleted_at", *compare
         )
-    )
+    }
+    existing = {rid: row["updated_at"] for rid, row in stored.items()}
     refs = _resolve_refs(ctx, mapping, list(live.values()))
 
     new: list[tuple[str, dict[str, Any]]] = []
@@ -370,6 +405,8 @@ def ingest_page(ctx: Context, mapping: ObjectMapping, records: list[dict[str, An
             result.fail(rid, _("Unreadable record: %(error)s") % {"error": error})
             continue
         if rid in existing:
+            if _unchanged(ctx, kind, rid, args, stored[rid]):
+                continue  # re-read through the overlap, or an edit of fields we do not map
             try:
                 with transaction.atomic():
                     fact = _upsert(ctx, kind, rid, args)

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import time
 import uuid
@@ -358,8 +359,10 @@ class FakeFxiaoke(FakeCrm):
         orders = info.get("orders")
         if orders is None:
             return _err(10001, "orders is required")
+        explicit = data.get("find_explicit_total_num", True)
+        by_id = not orders or orders[0].get("fieldName") == "_id"
         with self.lock:
-            ids = list(self._ids[obj])
+            ids = self._ids[obj]
             rows = self.records[obj]
             start = 0
             filters = list(info.get("filters") or [])
@@ -369,10 +372,15 @@ class FakeFxiaoke(FakeCrm):
             if id_filter:
                 filters.remove(id_filter)
                 start = bisect.bisect_right(ids, id_filter["field_values"][0])
-            selected = [
+            matching = (
                 rows[i] for i in ids[start:] if all(self._match(rows[i], f) for f in filters)
-            ]
-        if orders and orders[0].get("fieldName") != "_id":
+            )
+            if by_id and not explicit:
+                # Only what this page needs (the caller did not ask for the total).
+                selected = list(itertools.islice(matching, offset + limit))
+            else:
+                selected = list(matching)
+        if not by_id:
             key = orders[0]["fieldName"]
             selected.sort(key=lambda r: r.get(key) or 0, reverse=not orders[0].get("isAsc", True))
         total = len(selected)
@@ -380,7 +388,6 @@ class FakeFxiaoke(FakeCrm):
         projection = info.get("fieldProjection") or []
         if projection:
             chunk = [{k: r[k] for k in ["_id", *projection] if k in r} for r in chunk]
-        explicit = data.get("find_explicit_total_num", True)
         return _ok(
             data={
                 "dataList": chunk,
