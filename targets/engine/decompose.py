@@ -10,8 +10,12 @@
    a. N's scaled cells (`scaled_cells`): scaled year = round-half-up(f·year) in integers, then
       quarters, months and weeks each apportioned from their scaled parent by largest
       remainders of f·value. With f = 1 they are N's own cells.
-   b. Children's years = split(scaled year, owner weights, locked years, fixed = locked mass
-      below each child's year).
+   b. Children's years = split(scaled year, weights, locked years, fixed = locked mass
+      below each child's year). The weight of a child with locked periods is its owner weight
+      times the share of its seed outside those periods (its free seed / its seed): the locked
+      mass is added on top, so a child locked in March at a low value (leave) gets the same
+      rate as its siblings in the other months instead of being compensated for March, and
+      locking cells at their current values and re-splitting changes (almost) nothing.
    c. Children x quarters, then per quarter children x its months, then per month children x
       its weeks: `fit_block` with rows = the children's values of the parent period, columns =
       N's scaled cells, seed = each child's (free) seed; locked cells and fixed masses are
@@ -41,6 +45,7 @@ whenever `current` came from `decompose` on a problem that differs only below X.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 from itertools import repeat
 
 from .fit import fit_core
@@ -176,7 +181,7 @@ def _split_children(
     try:
         years = split(
             sc[0],
-            [c.weight for c in kids],
+            [_free_weight(c) for c in kids] if any_locks else [c.weight for c in kids],
             {a: c.locks[0] for a, c in enumerate(kids) if c.locks and 0 in c.locks},
             [c.fixed[0] if c.fixed else 0 for c in kids] if any_locks else None,
         )
@@ -202,6 +207,17 @@ def _split_children(
             raise
     for a, o in enumerate(kid_idx):
         vals[o] = cv[a]
+
+
+def _free_weight(c: OwnerData) -> Fraction | float | int:
+    """A child's weight for the year split: its owner weight times the share of its seed that
+    lies outside its locked periods (the locked mass is added on top as `fixed`)."""
+    if not c.fixed or not c.fixed[0] or c.free is c.seed:
+        return c.weight
+    whole = c.seed[0]
+    if not whole:
+        return c.weight
+    return Fraction(c.weight) * Fraction(c.free[0]) / Fraction(whole)
 
 
 def _fit_levels(

@@ -71,11 +71,12 @@ def lock_masses(
 class OwnerData:
     """What the engine needs per owner: its seed, locks, fixed masses and free seed."""
 
-    __slots__ = ("fixed", "free", "key", "locks", "weight")
+    __slots__ = ("fixed", "free", "key", "locks", "seed", "weight")
 
     def __init__(self, key: OwnerKey, seed: list[float | int], weight: float | int) -> None:
         self.key = key
         self.locks: dict[int, int] | None = None
         self.fixed: list[int] | None = None
-        self.free: list[float | int] = seed
+        self.seed = seed
+        self.free: list[float | int] = seed  # replaced by the free seed when there are locks
         self.weight = weight

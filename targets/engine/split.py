@@ -60,7 +60,7 @@ def apportion(amount: int, weights: list[int], weight_sum: int) -> list[int]:
 
 def split(
     total: int,
-    weights: Sequence[int | float],
+    weights: Sequence[int | float] | Sequence[int | float | Fraction],
     locked: Mapping[int, int] = _NO_LOCKS,
     fixed: Sequence[int] | None = None,
 ) -> list[int]:

@@ -105,14 +105,23 @@ def test_locking_a_month_rebalances_the_quarter_and_year():
     assert verify(p, a) == []
     assert a[(("rep", 1), march)] == 10
     assert a[(("rep", 2), march)] == 90
-    # the year split: the locked mass is fixed, the rest (1190) is shared by weight
-    assert a[(("rep", 1), 1)] == 10 + 595
+    # the year split: the locked mass is fixed, the rest (1190) is shared by weight times the
+    # free share of the seed (rep 1: 11 of 12 months): 1190 x 11/23 -> 569, 1190 x 12/23 -> 621
+    assert a[(("rep", 1), 1)] == 10 + 569
+    assert a[(("rep", 2), 1)] == 621
     # the only child must equal its parent: locking it alone cannot work
     p = simple_problem(1200, reps=1)
     p.locked = {(("rep", 1), march): 10}
     with pytest.raises(SplitImpossible) as info:
         decompose(p)
     assert info.value.rows == [("rep", 1)]
+
+
+def test_relocking_current_values_changes_nothing():
+    p = simple_problem(1200, reps=2)
+    a = decompose(p)
+    p.locked = {(("rep", 1), 13): a[(("rep", 1), 13)], (("rep", 2), 3): a[(("rep", 2), 3)]}
+    assert decompose(p) == a
 
 
 def test_locked_year_of_a_child_and_a_locked_quarter():
