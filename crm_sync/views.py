@@ -25,6 +25,7 @@ from salesgoals import scope
 from salesgoals.forms import apply_service_error
 
 from . import selectors, services
+from .defaults import default_objects
 from .forms import ConnectionForm, MappingForm, UserMapForm
 from .models import Connection, CrmUser, ObjectMapping, Provider, SyncRun
 from .services.reconcile import reconcile
@@ -83,7 +84,11 @@ def create(request: HttpRequest) -> HttpResponse:
     provider = request.GET.get("provider") or request.POST.get("provider") or Provider.ZOHO
     if provider not in Provider.values:
         provider = Provider.ZOHO
-    form = ConnectionForm(request.POST or None, provider=provider, initial={"schedule_minutes": 60})
+    form = ConnectionForm(
+        request.POST or None,
+        provider=provider,
+        initial={"schedule_minutes": 60, "objects_enabled": default_objects(provider)},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             connection = services.connection_create(

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from crm_sync.models import Connection, CrmUser, FactKind, ObjectMapping, Provider, SyncRun
 from crm_sync.providers.common import BaseProvider, RecordError
 from kpis import services as facts
-from kpis.services import facts as fact_rules  # the services' own field lists and defaults
 from kpis.models import Activity, Customer, Deal, Lead, Order, Payment, Source
+from kpis.services import facts as fact_rules  # the services' own field lists and defaults
 from salesgoals import money
 from salesgoals import selectors as core_selectors
 from salesgoals.models import User
@@ -351,10 +351,10 @@ def _unchanged(
         expected = _instance(ctx, kind, external_id, args)
     except (ValueError, ArithmeticError):
         return False
-    for field in SNAPSHOT[kind]:
-        if field == "probability" and args.get("probability") is None:
+    for name in SNAPSHOT[kind]:
+        if name == "probability" and args.get("probability") is None:
             continue
-        if getattr(expected, field) != row[field]:
+        if getattr(expected, name) != row[name]:
             return False
     return True
 
