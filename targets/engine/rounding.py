@@ -24,10 +24,12 @@ finds a solution when one exists and otherwise names the rows and columns at fau
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from .types import SplitImpossible
 
 Cell = tuple[int, int, float]  # (row, column, fractional part key > 0)
+_WEIGHT = itemgetter(2)
 
 
 def controlled_round(
@@ -46,7 +48,7 @@ def controlled_round(
     m = len(live)
     if need > m:
         return None
-    live.sort(key=_weight, reverse=True)
+    live.sort(key=_WEIGHT, reverse=True)
     sel = [False] * m
     rd = list(rdef)
     cd = list(cdef)
@@ -70,10 +72,6 @@ def controlled_round(
     if skipped:
         _cancel_negative_cycles(nr, nc, live, sel, eps)
     return [(i, j) for (i, j, _), s in zip(live, sel, strict=True) if s]
-
-
-def _weight(cell: Cell) -> float:
-    return cell[2]
 
 
 def _augment(
@@ -150,12 +148,20 @@ def _cancel_negative_cycles(
         cycle: list[int] = []
         for _pass in range(nv + 1):
             changed = False
-            for u, v, c, k in edges:
-                d = dist[u] + c
-                if d < dist[v] - eps:
-                    dist[v] = d
-                    pred[v] = k
-                    changed = True
+            if eps:
+                for u, v, c, k in edges:
+                    d = dist[u] + c
+                    if d < dist[v] - eps:
+                        dist[v] = d
+                        pred[v] = k
+                        changed = True
+            else:  # exact integer costs
+                for u, v, c, k in edges:
+                    d = dist[u] + c
+                    if d < dist[v]:
+                        dist[v] = d
+                        pred[v] = k
+                        changed = True
             if not changed:
                 return
             if _pass >= 2:  # most optimal choices settle in 2-3 passes; look after that
