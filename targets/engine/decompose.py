@@ -80,12 +80,12 @@ def decompose(
         key = ot.keys[o]
         info[o] = OwnerData(key, seeds.get(key), weights.get(key, 1))
     for (okey, pid), v in problem.locked.items():
-        oi_index = ot.index.get(okey)
+        owner_idx = ot.index.get(okey)
         p = pt.index.get(pid)
-        if oi_index is None or p is None:
+        if owner_idx is None or p is None:
             raise ValueError(f"locked cell {(okey, pid)} names an unknown owner or period")
-        o = oi_index
-        if o not in info:
+        data = info.get(owner_idx)
+        if data is None:
             continue  # outside the recomputed subtree: its cells come from `current`
         if v < 0:
             raise SplitImpossible(
@@ -96,10 +96,9 @@ def decompose(
                 rows=[okey],
                 periods=[pid],
             )
-        oi = info[o]
-        if oi.locks is None:
-            oi.locks = {}
-        oi.locks[p] = v
+        if data.locks is None:
+            data.locks = {}
+        data.locks[p] = v
     for oi in info.values():
         if oi.locks:
             oi.fixed, oi.free = lock_masses(pt, oi.locks, oi.free, oi.key)
