@@ -77,7 +77,7 @@ def fit_block(
 def fit_core(
     rows: list[int],
     cols: list[int],
-    seed: list[list[float | int]] | list[Sequence[float | int]],
+    seed: Sequence[Sequence[float | int]],
     locked: Mapping[tuple[int, int], int] | None,
 ) -> list[list[int]]:
     """`fit_block` without input validation (the engine's inner loop)."""
@@ -97,7 +97,7 @@ def fit_core(
                 raise _no_capacity(bad, [0])
             return [[r] for r in rows]
         first = seed[0]
-        if all(s is first or s == first for s in seed):
+        if [*seed].count(first) == nr:  # all seed rows equal (identity is checked first)
             return _rank_one(rows, cols, first)
         shape = _common_shape(rows, seed)
         if shape is not None:
