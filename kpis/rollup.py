@@ -279,11 +279,32 @@ def _insert_rows(
             arrays = ", ".join(f"%s::{kind}[]" for _name, kind in spec)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}",
-                [list(column) for column in zip(*chunk, strict=True)],
+                [
+                    _pg_array(column, kind)
+                    for column, (_name, kind) in zip(zip(*chunk, strict=True), spec, strict=True)
+                ],
             )
         else:
             marks = ", ".join(["%s"] * len(spec))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}", chunk)
+
+
+_NUMERIC_SQL = {"bigint", "integer", "smallint"}
+
+
+def _pg_array(values: Iterable[Any], kind: str) -> str:
+    """A PostgreSQL array literal of one column: built with `str.join`, several times
+    cheaper than adapting a Python list value by value (most of a drain's write time)."""
+    if kind in _NUMERIC_SQL:  # ints or None: no quoting; "None" is in no integer
+        return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
+    return (
+        "{"
+        + ",".join(
+            "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for v in values
+        )
+        + "}"
+    )
 
 
 def _temp_table(cursor: Any, name: str, columns: str, rows: Iterable[tuple]) -> None:
@@ -697,23 +718,49 @@ def _actual_sql(metric_ids: dict[str, int]) -> str:
 def _cells_insert_sql(metric_ids: dict[str, int], table: str = "kpis_tmp_cell") -> str:
     """INSERT … SELECT of cells from `{select}` (key, numerator, denominator, pipelines).
 
-    `actual` is computed on the way in; closed periods get forecast = actual for sums (what
-    `derive` gives them without a target, so only open periods and targets need Python).
+    Everything `derive` gives a cell without a target is computed on the way in: `actual`,
+    and for sums the forecast — actual in closed periods; in running and future ones actual
+    + run-rate projection + weighted pipeline, from `kpis_tmp_fc` (period, past, working
+    days done and left). So only cells with a target need Python.
     """
     actual = _actual_sql(metric_ids)
     sums = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _SUM] or ["-1"]
+    projected = (
+        "CASE WHEN fc.done > 0 AND fc.lft > 0 THEN "
+        f"{_floordiv_sql('agg.numerator * fc.lft', 'fc.done')} ELSE 0 END"
+    )
+    running = _round_scale_sql(f"agg.numerator + {projected} + agg.weighted_pipeline")
     return (
         f"INSERT INTO {table} (metric_id, owner_type, owner_id, period_id, numerator, "
         "denominator, actual, open_pipeline, weighted_pipeline, status, forecast) "
-        f"SELECT metric_id, owner_type, owner_id, period_id, numerator, denominator, {actual}, "
-        f"open_pipeline, weighted_pipeline, '{_NO_TARGET}', "
-        f"CASE WHEN metric_id IN ({', '.join(sums)}) AND period_id IN "
-        f"(SELECT period_id FROM kpis_tmp_past) THEN {actual} ELSE NULL END "
+        "SELECT agg.metric_id, agg.owner_type, agg.owner_id, agg.period_id, agg.numerator, "
+        f"agg.denominator, {actual}, agg.open_pipeline, agg.weighted_pipeline, "
+        f"'{_NO_TARGET}', CASE WHEN agg.metric_id NOT IN ({', '.join(sums)}) THEN NULL "
+        f"WHEN fc.past = 1 THEN {actual} ELSE {running} END "
         "FROM (SELECT metric_id, owner_type, owner_id, period_id, "
         # PostgreSQL's SUM(bigint) is numeric: back to integers for integer division.
         "CAST(numerator AS BIGINT) AS numerator, CAST(denominator AS BIGINT) AS denominator, "
         "CAST(open_pipeline AS BIGINT) AS open_pipeline, "
-        "CAST(weighted_pipeline AS BIGINT) AS weighted_pipeline FROM ({select}) raw) agg"
+        "CAST(weighted_pipeline AS BIGINT) AS weighted_pipeline FROM ({select}) raw) agg "
+        "JOIN kpis_tmp_fc fc ON fc.period_id = agg.period_id"
+    )
+
+
+def _floordiv_sql(a: str, b: str) -> str:
+    """a // b (b > 0) exactly, as Python floors it: exact numeric on PostgreSQL (a product of
+    big sums may pass 2^63), 64-bit integers on SQLite."""
+    if connection.vendor == "postgresql":
+        a = f"CAST({a} AS numeric)"
+        return f"(div({a}, {b}) - CASE WHEN mod({a}, {b}) < 0 THEN 1 ELSE 0 END)"
+    return f"(({a}) / ({b}) - CASE WHEN ({a}) % ({b}) < 0 THEN 1 ELSE 0 END)"
+
+
+def _round_scale_sql(x: str) -> str:
+    """`_rdiv(x, SCALE)` (half away from zero) as a BIGINT."""
+    half = SCALE // 2
+    return (
+        f"CAST(CASE WHEN ({x}) >= 0 THEN {_floordiv_sql(f'({x}) + {half}', str(SCALE))} "
+        f"ELSE -{_floordiv_sql(f'{half} - ({x})', str(SCALE))} END AS BIGINT)"
     )
 
 
@@ -741,8 +788,10 @@ def _merge(
     only what differs: delete the rows staging lacks, update the rows whose values changed,
     insert the new ones. A rollup that changes little writes little; `computed_at` (`now`)
     moves only on rows that were written."""
-    if connection.vendor != "postgresql":  # SQLite: an index, or every probe is a scan
-        cursor.execute(f"CREATE INDEX {staging}_key ON {staging} ({', '.join(key)})")
+    if connection.vendor == "postgresql":
+        return _merge_pg(cursor, table, staging, key, values, scope, now)
+    # SQLite: index the staging table, or every probe is a scan.
+    cursor.execute(f"CREATE INDEX {staging}_key ON {staging} ({', '.join(key)})")
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
     match = " AND ".join(f"t.{c} = {table}.{c}" for c in key)
     stamp = ["computed_at"] if now is not None else []
@@ -767,6 +816,49 @@ def _merge(
         params,
     )
     return {"inserted": cursor.rowcount, "updated": updated, "deleted": deleted}
+
+
+def _merge_pg(
+    cursor: Any,
+    table: str,
+    staging: str,
+    key: list[str],
+    values: list[str],
+    scope: str,
+    now: Any,
+) -> dict[str, int]:
+    """`_merge` on PostgreSQL: one hash full join of the scope and the staging table finds
+    every difference (instead of one anti-join per kind of write); the writes then go by id."""
+    match = " AND ".join(f"t.{c} = v.{c}" for c in key)
+    changed = " OR ".join(f"v.{c} IS DISTINCT FROM t.{c}" for c in values)
+    columns = [*key, *values]
+    _drop(cursor, "kpis_tmp_diff")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE kpis_tmp_diff AS SELECT v.id AS vid, "
+        f"{', '.join(f't.{c}' for c in columns)}, t.{key[0]} IS NULL AS gone "
+        f"FROM (SELECT * FROM {table} WHERE {scope}) v FULL JOIN {staging} t ON {match} "
+        f"WHERE v.id IS NULL OR t.{key[0]} IS NULL OR {changed}"
+    )
+    cursor.execute(f"DELETE FROM {table} WHERE id IN (SELECT vid FROM kpis_tmp_diff WHERE gone)")
+    deleted = cursor.rowcount
+    stamp = ["computed_at"] if now is not None else []
+    params = [now] if now is not None else []
+    sets = ", ".join([*(f"{c} = d.{c}" for c in values), *(f"{c} = %s" for c in stamp)])
+    cursor.execute(
+        f"UPDATE {table} SET {sets} FROM kpis_tmp_diff d WHERE {table}.id = d.vid AND NOT d.gone",
+        params,
+    )
+    updated = cursor.rowcount
+    picks = ", ".join([*columns, *("%s" for _c in stamp)])
+    cursor.execute(
+        f"INSERT INTO {table} ({', '.join([*columns, *stamp])}) "
+        f"SELECT {picks} FROM kpis_tmp_diff WHERE vid IS NULL "
+        f"ORDER BY {', '.join(key)}",
+        params,
+    )
+    inserted = cursor.rowcount
+    _drop(cursor, "kpis_tmp_diff")
+    return {"inserted": inserted, "updated": updated, "deleted": deleted}
 
 
 def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | None = None) -> dict:
@@ -828,9 +920,17 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 "period_id bigint PRIMARY KEY",
                 [(p,) for p in retention_periods],
             )
-            past = [p for p in periods | retention_periods if cal.periods[p].end < today]
+            d = _derive_context(today, cal)
+            fc_rows = []
+            for pid in periods | retention_periods:
+                period = cal.periods[pid]
+                done = d.completed(period)
+                fc_rows.append((pid, int(today > period.end), done, period.working_days - done))
             _temp_table(
-                cursor, "kpis_tmp_past", "period_id bigint PRIMARY KEY", [(p,) for p in past]
+                cursor,
+                "kpis_tmp_fc",
+                "period_id bigint PRIMARY KEY, past integer, done bigint, lft bigint",
+                fc_rows,
             )
             step("setup")
 
@@ -942,18 +1042,11 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
             )
             step("targets")
 
-            # 3. Derived fields where they depend on today or a target (Python).
-            open_periods = [p for p in periods | retention_periods if cal.periods[p].end >= today]
-            _temp_table(
-                cursor,
-                "kpis_tmp_open",
-                "period_id bigint PRIMARY KEY",
-                [(p,) for p in open_periods],
-            )
-            needs = "target IS NOT NULL OR period_id IN (SELECT period_id FROM kpis_tmp_open)"
+            # 3. Derived fields of cells with a target (Python: expected-to-date follows
+            # the plan's child cells).
+            needs = "target IS NOT NULL"
             cursor.execute(f"SELECT {', '.join(_CELL_COLUMNS)} FROM kpis_tmp_cell WHERE {needs}")
             cells = [_Cell.from_row(row, _CELL_COLUMNS) for row in cursor.fetchall()]
-            d = _derive_context(today, cal)
             _load_child_targets(d, cells)
             for cell in cells:
                 derive(cell, d)
@@ -989,8 +1082,7 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 "kpis_tmp_anc",
                 "kpis_tmp_p",
                 "kpis_tmp_rp",
-                "kpis_tmp_past",
-                "kpis_tmp_open",
+                "kpis_tmp_fc",
                 "kpis_tmp_cell",
             )
     stats["steps"] = steps
