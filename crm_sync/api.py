@@ -48,6 +48,9 @@ def _service(call: Any, **kwargs: Any) -> Any:
 
 @extend_schema_serializer(component_name="CrmMapping")
 class MappingSerializer(serializers.ModelSerializer):
+    fact_kind = serializers.CharField(
+        read_only=True, help_text="customer, lead, deal, order, payment or activity"
+    )
     class Meta:
         model = ObjectMapping
         fields = [
