@@ -108,10 +108,13 @@ def fit_node_flat(
     except SplitImpossible as exc:
         rows = [kids[a].key for a in sorted({sub_owner[s] for s in exc.row_indices})]
         weeks = [pt.ids[w0 + b] for b in exc.col_indices]
+        if rows:
+            why = f"the non-zero seeds and locks of {rows} cannot carry their totals"
+        else:
+            why = "no child has a non-zero seed left to take the node's value"
         raise SplitImpossible(
             exc.code,
-            f"cannot split {node} among its children: the non-zero seeds and locks of {rows}"
-            f" cannot carry their totals (weeks {weeks})",
+            f"cannot split {node} among its children: {why} (weeks {weeks})",
             owner=node,
             period_id=pt.ids[0],
             rows=rows,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+import sys
 from fractions import Fraction
 
 import pytest
@@ -222,6 +223,30 @@ def test_zero_seed_owner_with_weight_cannot_take_a_share():
     a = decompose(p)
     assert verify(p, a) == []
     assert a[(("rep", 2), 1)] == 0
+
+
+def test_exact_fallback_when_coarse_levels_cannot_see_week_zeros(monkeypatch):
+    """Rep 2 joins in the last week of January with a large weight: the months block gives it
+    more of January than that one week holds; the node is then solved as one children x weeks
+    block, which finds the split that exists."""
+    p = simple_problem(1200, reps=2)
+    a_rep, b_rep = ("rep", 1), ("rep", 2)
+    p.owner_weights = {a_rep: 1, b_rep: 10}
+    p.seeds = {b_rep: {w: 0 if w in (4, 5, 6) else 5 for w in weeks_of_ids(p)}}
+    module = sys.modules["targets.engine.decompose"]
+    calls = []
+    original = module.fit_node_flat
+
+    def spy(*args):
+        calls.append(args[1])
+        return original(*args)
+
+    monkeypatch.setattr(module, "fit_node_flat", spy)
+    a = decompose(p)
+    assert calls == [ROOT]
+    assert verify(p, a) == []
+    assert [a[(b_rep, w)] for w in (4, 5, 6)] == [0, 0, 0]
+    assert (a[(a_rep, 1)], a[(b_rep, 1)]) == (109, 1091)
 
 
 def weeks_of_ids(p: Problem) -> list[int]:
