@@ -51,6 +51,7 @@ class MappingSerializer(serializers.ModelSerializer):
     fact_kind = serializers.CharField(
         read_only=True, help_text="customer, lead, deal, order, payment or activity"
     )
+
     class Meta:
         model = ObjectMapping
         fields = [

@@ -203,20 +203,5 @@ class MappingForm(forms.Form):
         }
 
 
-class UserMapForm(forms.Form):
-    user = PersonChoiceField(
-        label=_("Local person"),
-        queryset=User.objects.none(),
-        required=False,
-        empty_label=_("— not mapped —"),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(is_active=True).order_by(
-            "display_name", "username"
-        )
-
-
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -23,10 +23,11 @@ from django.views.decorators.http import require_POST
 
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.models import User
 
 from . import selectors, services
 from .defaults import default_objects
-from .forms import ConnectionForm, MappingForm, UserMapForm
+from .forms import ConnectionForm, MappingForm
 from .models import Connection, CrmUser, ObjectMapping, Provider, SyncRun
 from .services.reconcile import reconcile
 
@@ -204,16 +205,20 @@ def users(request: HttpRequest, pk: int) -> HttpResponse:
         crm_user = get_object_or_404(
             CrmUser, pk=request.POST.get("crm_user"), connection=connection
         )
-        form = UserMapForm(request.POST)
-        if form.is_valid():
-            services.crm_user_map(crm_user=crm_user, user=form.cleaned_data["user"])
-            messages.success(request, _("Mapping of %(name)s saved.") % {"name": crm_user})
+        username = (request.POST.get("username") or "").strip()
+        user = User.objects.filter(username=username, is_active=True).first() if username else None
+        if username and user is None:
+            messages.error(
+                request, _("No active person has the user name “%(u)s”.") % {"u": username}
+            )
         else:
-            messages.error(request, _("Choose a person from the list."))
+            services.crm_user_map(crm_user=crm_user, user=user)
+            messages.success(request, _("Mapping of %(name)s saved.") % {"name": crm_user})
         return redirect(request.get_full_path())
     rows = selectors.crm_users(connection, unmapped=only_unmapped).order_by("user", "name")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    people = UserMapForm().fields["user"]
+    # One list of people for the whole page (a <datalist>), not one <select> per row.
+    people = User.objects.filter(is_active=True).order_by("display_name", "username")
     return render(
         request,
         "crm_sync/users.html",
@@ -221,7 +226,7 @@ def users(request: HttpRequest, pk: int) -> HttpResponse:
             "connection": connection,
             "page": page,
             "only_unmapped": only_unmapped,
-            "choices": list(people.choices),
+            "people": people,
         },
     )
 

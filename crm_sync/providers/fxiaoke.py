@@ -97,17 +97,18 @@ class FxiaokeProvider(BaseProvider):
 
     def _token_budget(self) -> None:
         """At most 10 token calls a minute per connection, counted across workers."""
+        window = int(time.time() // 60)
         while True:
-            window = int(time.time() // 60)
             key = f"crm_sync:fx-token-calls:{self.connection.pk}:{window}"
-            cache.add(key, 0, timeout=90)
+            cache.add(key, 0, timeout=120)
             try:
                 calls = cache.incr(key)
             except ValueError:
                 calls = 1
             if calls <= TOKEN_CALLS_PER_MINUTE:
                 return
-            self.http.wait(60 - time.time() % 60 + 0.01)
+            self.http.wait((window + 1) * 60 - time.time() + 0.01)
+            window += 1
 
     def _fetch_token(self) -> dict[str, Any]:
         secrets = self.connection.secrets()

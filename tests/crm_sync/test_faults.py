@@ -176,3 +176,27 @@ def test_token_refresh_is_single_flight_across_threads(org, fxiaoke) -> None:
     assert len(fxiaoke.token_times) == 1
     assert fxiaoke.token_concurrency_violations == 0
     assert len(set(tokens)) == 1
+
+
+def test_other_zoho_error_codes_are_reported_with_code_and_message(org, zoho, sleeps) -> None:
+    _zoho_deals(zoho, 3)
+    connection = zoho_connection(zoho, objects_enabled=["Deals"])
+    zoho.list_records = lambda module, query, since_ms: zoho.error(
+        403, "NO_PERMISSION", "permission denied", {"permissions": ["Crm_Implied_View_Deals"]}
+    )
+    run = run_now(connection, sleeps)
+    assert run.status == SyncRun.Status.FAILED
+    assert "NO_PERMISSION" in run.error
+    assert "permission denied" in run.error
+    assert sleeps == []  # not retried
+
+
+def test_fxiaoke_token_calls_stay_within_ten_a_minute(org, fxiaoke, sleeps) -> None:
+    connection = fx_connection(fxiaoke)
+    fxiaoke.token_limit_per_minute = 100  # our own budget is under test, not the fake's
+    provider = provider_for(connection, sleep=sleeps)
+    for _ in range(11):
+        provider.tokens.forget()
+        provider.token()
+    assert len(sleeps) == 1  # the 11th call waited for the next minute
+    assert 0 < sleeps[0] <= 60.02

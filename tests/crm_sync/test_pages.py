@@ -106,10 +106,28 @@ def test_admin_sets_up_tests_and_syncs(org, zoho, django_capture_on_commit_callb
     stranger = CrmUser.objects.get(name="Stranger")
     client.post(
         reverse("crm_sync:users", args=[connection.pk]),
-        {"crm_user": stranger.pk, "user": org.rep_b.pk},
+        {"crm_user": stranger.pk, "username": org.rep_b.username},
     )
     stranger.refresh_from_db()
     assert stranger.user == org.rep_b
+
+
+def test_user_mapping_page_queries_do_not_grow_with_rows(
+    org, zoho, django_assert_max_num_queries
+) -> None:
+    connection = zoho_connection(zoho)
+    for i in range(30):
+        CrmUser.objects.create(
+            connection=connection,
+            external_id=f"u{i}",
+            name=f"U{i}",
+            user=org.rep if i % 2 else None,
+        )
+    client = _client(org.admin)
+    # session, user, connection, count, page of CRM users (+ users), people, navigation …
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("crm_sync:users", args=[connection.pk]))
+    assert response.content.count(b'data-testid="crm-user"') == 30
 
 
 def test_an_unknown_crm_field_is_shown_next_to_the_field(org, zoho) -> None:

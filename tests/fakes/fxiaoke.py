@@ -165,6 +165,7 @@ class FakeFxiaoke(FakeCrm):
         self.token_in_flight = 0
         self.token_concurrency_violations = 0
         self.token_delay = 0.0
+        self.token_limit_per_minute = 10
         self.records: dict[str, dict[str, dict[str, Any]]] = {m: {} for m in FIELDS}
         self._ids: dict[str, list[str]] = {m: [] for m in FIELDS}
         self.users: list[dict[str, Any]] = []
@@ -303,7 +304,7 @@ class FakeFxiaoke(FakeCrm):
             if self.token_in_flight:
                 self.token_concurrency_violations += 1
             self.token_in_flight += 1
-            too_many = len(self.token_times) > 10
+            too_many = len(self.token_times) > self.token_limit_per_minute
         try:
             if self.token_delay:
                 time.sleep(self.token_delay)
