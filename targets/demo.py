@@ -78,7 +78,7 @@ DESCRIPTIONS = {
     ),
     "payments": (
         "{year}财年回款 {value}（{last_year}：{baseline}，增长 {growth}）。"
-        "按近三年回款季节性拆分到每周、按在岗人数分到每位销售；逾期 60 天以上的应收"
+        "按近三年回款季节性拆分到每周、按去年回款占比分到每位销售；逾期 60 天以上的应收"
         "每周跟进，季末前完成对账。"
     ),
 }
@@ -282,10 +282,14 @@ def _draft_plan(
     if south is not None:
         south = OrgUnit.objects.select_related("manager").get(pk=south.pk)
     if following is not None and south is not None and south.manager_id:
-        actual = _unit_actual(metric, south, _year_period(current))
-        if actual <= 0:
+        # This year's target for the region (its actual when there is no plan) plus 8–12%.
+        base = _unit_actual(metric, south, _year_period(current))
+        if company_revenue is not None:
+            line = company_revenue.lines.filter(owner_type=OwnerType.UNIT, owner_id=south.pk)
+            base = line[0].value_of(_year_period(current).pk) if line else base
+        if base <= 0:
             return None
-        value = _grow(actual, Decimal(ctx.rng.randint(80, 120)) / 10)
+        value = _grow(base, Decimal(ctx.rng.randint(80, 120)) / 10)
         value = value // 100_000_00 * 100_000_00
         return services.plan_create(
             actor=south.manager,
