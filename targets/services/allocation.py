@@ -185,7 +185,7 @@ def plan_decompose(
     the subtree lose theirs). `force` skips the draft check (used by revisions and imports).
     """
     plan = (
-        TargetPlan.objects.select_for_update()
+        TargetPlan.objects.select_for_update(of=("self",))
         .select_related("metric", "fiscal_year", "org_unit", "profile")
         .get(pk=plan.pk)
     )
@@ -287,7 +287,7 @@ def plan_cells_update(
     bad values or locks that make the split impossible; nothing is written then.
     """
     plan = (
-        TargetPlan.objects.select_for_update()
+        TargetPlan.objects.select_for_update(of=("self",))
         .select_related("metric", "fiscal_year", "org_unit", "profile")
         .get(pk=plan.pk)
     )
@@ -404,7 +404,7 @@ def plan_owners_update(
     cells; a unit's over-assignment and split change its children, so they need the right to
     edit those (its subtree).
     """
-    plan = TargetPlan.objects.select_for_update().select_related("org_unit").get(pk=plan.pk)
+    plan = TargetPlan.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=plan.pk)
     if not plan.is_editable:
         raise ValidationError({"status": [_("Only a draft can be changed.")]})
     lines = {line.key: line for line in plan.lines.all()}

@@ -99,7 +99,7 @@ def plan_update(
     *, plan: TargetPlan, actor: User, draft: PlanDraft, today: datetime.date | None = None
 ) -> TargetPlan:
     """Change a draft's fields; a new value or method re-splits it (locks are kept)."""
-    plan = TargetPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = TargetPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
     _require(rules.can_manage(actor, plan), _("You may not change this plan."))
     if not plan.is_editable:
         raise ValidationError({"status": [_("Only a draft can be changed.")]})
@@ -148,7 +148,7 @@ def plan_update(
 
 def _transition(plan: TargetPlan, expected: tuple[str, ...]) -> TargetPlan:
     locked = (
-        TargetPlan.objects.select_for_update()
+        TargetPlan.objects.select_for_update(of=("self",))
         .select_related("metric", "org_unit", "fiscal_year")
         .get(pk=plan.pk)
     )

@@ -158,7 +158,7 @@ def revision_propose(
 ) -> TargetRevision:
     """Propose a change to an approved plan; returns the revision with its diff."""
     plan = (
-        TargetPlan.objects.select_for_update()
+        TargetPlan.objects.select_for_update(of=("self",))
         .select_related("metric", "fiscal_year", "org_unit", "profile")
         .get(pk=plan.pk)
     )
@@ -206,9 +206,9 @@ def revision_propose(
 
 @transaction.atomic
 def revision_approve(*, revision: TargetRevision, actor: User) -> TargetRevision:
-    revision = TargetRevision.objects.select_for_update().get(pk=revision.pk)
+    revision = TargetRevision.objects.select_for_update(of=("self",)).get(pk=revision.pk)
     plan = (
-        TargetPlan.objects.select_for_update()
+        TargetPlan.objects.select_for_update(of=("self",))
         .select_related("metric", "fiscal_year", "org_unit", "profile")
         .get(pk=revision.plan_id)
     )
@@ -257,7 +257,7 @@ def revision_approve(*, revision: TargetRevision, actor: User) -> TargetRevision
 
 @transaction.atomic
 def revision_reject(*, revision: TargetRevision, actor: User, note: str = "") -> TargetRevision:
-    revision = TargetRevision.objects.select_for_update().get(pk=revision.pk)
+    revision = TargetRevision.objects.select_for_update(of=("self",)).get(pk=revision.pk)
     plan = revision.plan
     if revision.status != TargetRevision.Status.PROPOSED:
         raise ValidationError({"status": [_("This revision has already been decided.")]})
