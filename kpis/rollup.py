@@ -45,6 +45,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import itertools
+import operator
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -52,7 +53,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldError, ValidationError
 from django.db import connection, transaction
+from django.db.models import DateField, Q
 from django.utils import timezone
 
 from salesgoals import workdays
@@ -71,6 +74,7 @@ __all__ = [
 ]
 
 SCALE = 10000
+LEAD_CONVERSION = "lead_conversion_rate"
 _LOCK_ID = 0x6B706973  # "kpis": one rollup writer at a time
 _BATCH = 2000
 
@@ -93,9 +97,16 @@ _KIND = {
     "conversion_rate": _RATE,
     "retention_rate": _RATE,
     "avg_deal_size": _AVG,
+    # The lead variant of conversion (DOMAIN.md): not in the core catalog yet; computed as
+    # soon as a metric with this code exists.
+    LEAD_CONVERSION: _RATE,
 }
 _PIPELINE = {"revenue", "deals_won"}
 RETENTION = "retention_rate"
+
+
+def _kind(code: str) -> str:
+    return _KIND.get(code, _SUM)  # admin filter metrics are sums
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,7 @@ class _Source:
     where: str
     columns: tuple[str, ...]
     metrics: tuple[tuple[str, str, str, str, str], ...]  # code, num, den, open, w (SQL on c#)
+    params: tuple[Any, ...] = ()  # of `where` (an admin metric's filters)
 
 
 def _won(expr: str) -> str:
@@ -203,6 +215,18 @@ SOURCES: dict[str, _Source] = {
         columns=(f"COUNT(*) * {SCALE}",),
         metrics=(("activities", "c0", "0", "0", "0"),),
     ),
+    "lead": _Source(
+        # Leads created in the period that are converted ÷ leads created in the period.
+        name="lead",
+        first="kpis_lead f",
+        joins="",
+        user="f.owner_id",
+        unit="f.org_unit_id",
+        day="f.created_date",
+        where="f.deleted_at IS NULL",
+        columns=("SUM(CASE WHEN f.status = 'converted' THEN 1 ELSE 0 END)", "COUNT(*)"),
+        metrics=((LEAD_CONVERSION, "c0", "c1", "0", "0"),),
+    ),
     "customer": _Source(
         name="customer",
         first="kpis_customer c",
@@ -223,6 +247,7 @@ FACT_SOURCES: dict[str, tuple[str, ...]] = {
     Metric.Fact.PAYMENT: ("payment",),
     Metric.Fact.ACTIVITY: ("activity",),
     Metric.Fact.CUSTOMER: ("customer",),
+    Metric.Fact.LEAD: ("lead",),
 }
 
 
@@ -427,7 +452,89 @@ def _ancestors() -> dict[int, tuple[int, ...]]:
 
 
 def _metric_ids() -> dict[str, int]:
-    return dict(Metric.objects.filter(code__in=_KIND).values_list("code", "id"))
+    """Built-in metrics the rollup computes, and active admin filter metrics, by code."""
+    return dict(
+        Metric.objects.filter(Q(code__in=_KIND) | _FILTER_METRICS).values_list("code", "id")
+    )
+
+
+# --- admin filter metrics -------------------------------------------------------------------
+
+# An admin metric counts or sums one kind of fact, placed in periods by one of its dates,
+# restricted by `Metric.filters`: Django lookups on the fact (`{"kind": "visit"}`,
+# `{"stage": "Renewal", "status": "won"}`, `{"customer__industry": "Retail"}`) — the same
+# definition the drill-down applies (`kpis.selectors.facts`). Deals follow the credit shares.
+_FILTER_METRICS = Q(is_system=False, is_active=True, aggregation=Metric.Aggregation.SUM)
+_FILTER_FACTS = {
+    Metric.Fact.DEAL: ("kpis_dealshare s", _SHARE_JOIN, "s.user_id", "s.org_unit_id", "d"),
+    Metric.Fact.ORDER: ("kpis_order f", "", "f.owner_id", "f.org_unit_id", "f"),
+    Metric.Fact.PAYMENT: ("kpis_payment f", "", "f.owner_id", "f.org_unit_id", "f"),
+    Metric.Fact.ACTIVITY: ("kpis_activity f", "", "f.owner_id", "f.org_unit_id", "f"),
+    Metric.Fact.LEAD: ("kpis_lead f", "", "f.owner_id", "f.org_unit_id", "f"),
+    Metric.Fact.CUSTOMER: ("kpis_customer f", "", "f.owner_id", "f.org_unit_id", "f"),
+}
+
+
+def _filter_source(metric: Metric) -> _Source | None:
+    """The fact scan of one admin metric, or None when it cannot be computed (unknown fact
+    or date, a currency metric over facts without amounts, filters Django rejects)."""
+    from .selectors.facts import FACT_DATE_FIELD, FACT_MODELS
+
+    model = FACT_MODELS.get(metric.fact)
+    if model is None or not isinstance(metric.filters, dict):
+        return None
+    first, joins, user, unit, alias = _FILTER_FACTS[metric.fact]
+    dates = {f.name for f in model._meta.concrete_fields if isinstance(f, DateField)}
+    if metric.fact == Metric.Fact.DEAL:
+        dates &= {"close_date", "created_date"}  # copied onto the shares
+    date_field = metric.date_field or FACT_DATE_FIELD[model]  # as the drill-down
+    if date_field not in dates:
+        return None
+    day = f"s.{date_field}" if metric.fact == Metric.Fact.DEAL else f"f.{date_field}"
+    money = metric.unit == Metric.Unit.CURRENCY
+    if metric.unit == Metric.Unit.PERCENT or (money and not hasattr(model, "amount_minor")):
+        return None
+    if metric.fact == Metric.Fact.DEAL:
+        column = "SUM(d.amount_minor * s.share_bp)" if money else "SUM(s.share_bp)"
+    else:
+        column = f"SUM(f.amount_minor * {SCALE})" if money else f"COUNT(*) * {SCALE}"
+    where, params = f"{alias}.deleted_at IS NULL", ()
+    if metric.filters:
+        try:
+            sql, params = (
+                model.objects.filter(**metric.filters).values("pk").query.sql_with_params()
+            )
+        except (FieldError, TypeError, ValueError, ValidationError):
+            return None
+        where += f" AND {alias}.id IN ({sql})"
+    return _Source(
+        name=f"metric:{metric.code}",
+        first=first,
+        joins=joins,
+        user=user,
+        unit=unit,
+        day=day,
+        where=where,
+        columns=(column,),
+        metrics=((metric.code, "c0", "0", "0", "0"),),
+        params=tuple(params),
+    )
+
+
+def _sources() -> tuple[dict[str, _Source], dict[str, tuple[str, ...]], list[str]]:
+    """Every fact scan (built-in and admin metrics), which of them each fact kind feeds,
+    and the codes of admin metrics that cannot be computed."""
+    sources = dict(SOURCES)
+    by_fact = {fact: list(names) for fact, names in FACT_SOURCES.items()}
+    skipped = []
+    for metric in Metric.objects.filter(_FILTER_METRICS).exclude(code__in=_KIND):
+        src = _filter_source(metric)
+        if src is None:
+            skipped.append(metric.code)
+            continue
+        sources[src.name] = src
+        by_fact.setdefault(metric.fact, []).append(src.name)
+    return sources, {f: tuple(n) for f, n in by_fact.items()}, skipped
 
 
 # --- the derived fields ---------------------------------------------------------------------
@@ -532,6 +639,12 @@ class _Cell:
             setattr(cell, name, value)
         return cell
 
+    def values(self) -> tuple:
+        return _get_values(self)
+
+    def row(self) -> tuple:
+        return _get_row(self)
+
     @property
     def pk(self) -> int | None:
         return self.id
@@ -540,11 +653,9 @@ class _Cell:
     def key(self) -> CellKey:
         return (self.metric_id, self.owner_type, self.owner_id, self.period_id)
 
-    def values(self) -> tuple:
-        return tuple(getattr(self, name) for name in _VALUE_COLUMNS)
 
-    def row(self) -> tuple:
-        return tuple(getattr(self, name) for name in _CELL_COLUMNS)
+_get_values = operator.attrgetter(*_VALUE_COLUMNS)
+_get_row = operator.attrgetter(*_CELL_COLUMNS)
 
 
 def _actual(kind: str, num: int, den: int) -> int:
@@ -696,8 +807,8 @@ def _source_sql(src: _Source, *, keys: str | None, first_won_filter: str = "") -
 
 
 def _actual_sql(metric_ids: dict[str, int]) -> str:
-    sums = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _SUM]
-    rates = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _RATE]
+    sums = [str(pk) for code, pk in metric_ids.items() if _kind(code) == _SUM]
+    rates = [str(pk) for code, pk in metric_ids.items() if _kind(code) == _RATE]
     half = SCALE // 2
     parts = []
     if sums:
@@ -724,7 +835,7 @@ def _cells_insert_sql(metric_ids: dict[str, int], table: str = "kpis_tmp_cell") 
     days done and left). So only cells with a target need Python.
     """
     actual = _actual_sql(metric_ids)
-    sums = [str(pk) for code, pk in metric_ids.items() if _KIND[code] == _SUM] or ["-1"]
+    sums = [str(pk) for code, pk in metric_ids.items() if _kind(code) == _SUM] or ["-1"]
     projected = (
         "CASE WHEN fc.done > 0 AND fc.lft > 0 THEN "
         f"{_floordiv_sql('agg.numerator * fc.lft', 'fc.done')} ELSE 0 END"
@@ -884,6 +995,7 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
         cal = _calendar()
         ancestors = _ancestors()
         metric_ids = _metric_ids()
+        sources, _by_fact, skipped = _sources()
         fy_id = _fy_id(fiscal_year) if fiscal_year is not None else None
         weeks = [w for w in cal.up if fy_id is None or cal.periods[w].fiscal_year_id == fy_id]
         periods = {p for w in weeks for p in cal.up[w]}
@@ -941,13 +1053,14 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 ", ".join(f"{c} bigint" for c in [*_GRAIN_KEY, *_GRAIN_VALUES]),
                 [],
             )
-            for src in SOURCES.values():
+            for src in sources.values():
                 wanted = [m for m in src.metrics if m[0] in metric_ids]
                 if not wanted:
                     continue
                 _drop(cursor, "kpis_tmp_src")
                 cursor.execute(
-                    "CREATE TEMPORARY TABLE kpis_tmp_src AS " + _source_sql(src, keys=None)
+                    "CREATE TEMPORARY TABLE kpis_tmp_src AS " + _source_sql(src, keys=None),
+                    list(src.params),
                 )
                 for code, num, den, opn, wtd in wanted:
                     cursor.execute(
@@ -1085,6 +1198,8 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 "kpis_tmp_fc",
                 "kpis_tmp_cell",
             )
+    if skipped:
+        stats["metrics_skipped"] = skipped
     stats["steps"] = steps
     stats["seconds"] = round(time.perf_counter() - started, 3)
     return stats
@@ -1234,15 +1349,26 @@ def drain_outbox(
         stats["keys"] += len(keys)
         if len(keys) < batch_size:
             break
+    if "steps" in stats:
+        stats["steps"] = dict(stats["steps"])
     return stats
 
 
 def _apply(
     keys: list[tuple[str, int, int, datetime.date]], today: datetime.date, stats: dict
 ) -> None:
+    steps = stats.setdefault("steps", defaultdict(float))
+    mark = [time.perf_counter()]
+
+    def step(name: str) -> None:
+        now_ = time.perf_counter()
+        steps[name] = round(steps[name] + now_ - mark[0], 3)
+        mark[0] = now_
+
     cal = _calendar()
     ancestors = _ancestors()
     metric_ids = _metric_ids()
+    sources, by_fact, _skipped = _sources()
     triples: dict[str, set[tuple[int, int, int]]] = defaultdict(set)
     ret_reps: dict[int, set[int]] = defaultdict(set)
     ret_units: dict[int, set[int]] = defaultdict(set)
@@ -1250,7 +1376,7 @@ def _apply(
         week = cal.week_of(day)
         if week is None:
             continue
-        for name in FACT_SOURCES.get(fact, ()):
+        for name in by_fact.get(fact, ()):
             triples[name].add((user_id, unit_id, week))
         if fact == Metric.Fact.ORDER and RETENTION in metric_ids:
             for pid in cal.up[week]:
@@ -1263,7 +1389,7 @@ def _apply(
     retention: dict[tuple[str, int, int], tuple[int, int]] = {}
     with connection.cursor() as cursor:
         for name, wanted in triples.items():
-            src = SOURCES[name]
+            src = sources[name]
             metrics = [m for m in src.metrics if m[0] in metric_ids]
             if not metrics:
                 continue
@@ -1280,7 +1406,7 @@ def _apply(
                     " ON c2.owner_id = k2.user_id AND c2.org_unit_id = k2.org_unit_id)"
                 )
             sql = _source_sql(src, keys="kpis_tmp_keys", first_won_filter=first_won_filter)
-            cursor.execute(sql)
+            cursor.execute(sql, list(src.params))
             fresh: dict[tuple[int, int, int], tuple[int, ...]] = {
                 (int(u), int(o), int(w)): tuple(int(c or 0) for c in cols)
                 for u, o, w, *cols in cursor.fetchall()
@@ -1352,6 +1478,7 @@ def _apply(
             for chunk in _chunks(removed):
                 KpiGrain.objects.filter(pk__in=chunk).delete()
         _drop(cursor, "kpis_tmp_keys")
+        step("grains")
         if ret_reps or ret_units:
             wanted_units = set().union(*ret_units.values())
             _temp_table(
@@ -1382,7 +1509,9 @@ def _apply(
             touched.update((ret_id, OwnerType.UNIT, u, pid) for u in units)
     if not touched:
         return
+    step("retention")
     existing = _load_cells(touched)
+    step("load")
     d = _derive_context(today, cal)
     write: list[_Cell] = []
     drop: list[int] = []
@@ -1407,11 +1536,13 @@ def _apply(
     _load_child_targets(d, write)
     for cell in write:
         derive(cell, d)
+    step("derive")
     # Recomputed but equal (e.g. retention of a neighbouring period): no write.
     write = [v for v in write if before.get(v.key) != v.values()]
     _save_cells(write)
     for chunk in _chunks(drop):
         KpiValue.objects.filter(pk__in=chunk).delete()
+    step("save")
     stats["cells"] += len(write)
     stats["deleted"] += len(drop)
     stats["recomputed"] = stats.get("recomputed", 0) + len(touched)
@@ -1485,7 +1616,8 @@ def _save_cells(cells: list[Any]) -> None:
     columns = [*_KEY_COLUMNS, *_SAVE_FIELDS]
     spec = [(c, _CELL_TYPES.get(c, "bigint")) for c in columns]
     updates = ", ".join(f"{c} = excluded.{c}" for c in _SAVE_FIELDS)
-    rows = [(*(getattr(v, f) for f in _CELL_COLUMNS), now) for v in cells]
+    get = operator.attrgetter(*_CELL_COLUMNS)
+    rows = [(*get(v), now) for v in cells]
     with connection.cursor() as cursor:
         _insert_rows(
             cursor,
