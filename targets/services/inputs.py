@@ -10,7 +10,8 @@ Seeds (the shape of an owner's year, per week):
   working days, `profile` its share, `manual` the root's current month values, `seasonal` the
   owner's own actuals per working day in the same months of the last three years times this
   year's working days (so a Spring Festival that moves from February to January moves the
-  weight with it), falling back to working days without history;
+  weight with it), blended 80/20 with the working days, and working days alone without
+  history;
 - a month's weight is spread over its weeks by the working days the owner can work there: a rep
   hired in July or leaving in May has zero seed outside employment; a unit is zero only where
   none of its people can work.
@@ -40,6 +41,9 @@ __all__ = ["OwnerSpec", "PlanInputs", "owner_specs", "plan_inputs", "plan_period
 UNIT = OwnerType.UNIT.value
 REP = OwnerType.REP.value
 HISTORY_YEARS = 3
+# Seasonal weights: this share from history, the rest from working days, so a month without
+# history (a rep who joined late last year) still gets some target and the split stays possible.
+HISTORY_BLEND = 0.8
 
 
 @dataclass
@@ -189,8 +193,14 @@ def _seasonal_month_weights(
             weights[month.pk] = (
                 max(0.0, sum(rates) / len(rates)) * month.working_days if rates else 0.0
             )
-        if sum(weights.values()) > 0:
-            out[key] = weights
+        history_total = sum(weights.values())
+        if history_total > 0:
+            days_total = sum(m.working_days for m in months) or 1
+            out[key] = {
+                m.pk: HISTORY_BLEND * weights[m.pk] / history_total
+                + (1 - HISTORY_BLEND) * m.working_days / days_total
+                for m in months
+            }
     return out
 
 
@@ -289,11 +299,14 @@ def plan_inputs(
             )
             for line in lines
         ]
-    current = {(line.key, int(pid)): int(v) for line in lines for pid, v in line.values.items()}
+    current: dict[tuple[OwnerKey, int], int] = {}
     locked: dict[tuple[OwnerKey, int], int] = {}
     for line in lines:
+        key = line.key
+        for pid, v in line.values.items():
+            current[(key, int(pid))] = int(v)
         for pid in line.locked:
-            locked[(line.key, pid)] = line.value_of(pid)
+            locked[(key, pid)] = line.value_of(pid)
     locked.update(extra_locks or {})
 
     calendar = _Calendar(plan.fiscal_year)
@@ -304,13 +317,18 @@ def plan_inputs(
     own: dict[OwnerKey, dict[int, float]] = {}
     if plan.period_method == PeriodMethod.SEASONAL:
         own = _seasonal_month_weights(plan, months, {s.key for s in specs})
-        if (UNIT, plan.org_unit_id) in own:
-            base = own[(UNIT, plan.org_unit_id)]
+        root_key = specs[0].key if specs else (UNIT, plan.org_unit_id)
+        if root_key in own:
+            base = own[root_key]
 
+    # Reps employed for only part of the year: working days they can work, week by week.
     employed: dict[OwnerKey, dict[int, int]] = {}
     year_days: dict[OwnerKey, int] = {}
     for spec in specs:
-        if spec.key[0] == REP and (spec.hire_date or spec.leave_date):
+        part_year = (spec.hire_date is not None and spec.hire_date > year.start) or (
+            spec.leave_date is not None and spec.leave_date < year.end
+        )
+        if spec.key[0] == REP and part_year:
             employed[spec.key] = {
                 w.pk: _employed_working_days(calendar, spec, w.start, w.end) for w in weeks
             }
@@ -318,43 +336,40 @@ def plan_inputs(
         else:
             year_days[spec.key] = year.working_days
 
-    # Capacity: a unit can take target in a week when one of its people can work there.
+    month_of = {w.pk: w.parent_id for w in weeks}
+    month_days = {m.pk: m.working_days for m in months}
+
+    def spread(weights: dict[int, float], days: dict[int, int] | None) -> dict[int, float]:
+        """Month weights over the weeks by the working days (the owner can work there)."""
+        out = {}
+        for week in weeks:
+            m = month_of[week.pk]
+            worked = days[week.pk] if days is not None else week.working_days
+            out[week.pk] = weights[m] * worked / month_days[m] if month_days[m] else 0.0
+        return out
+
+    default_seed = spread(base, None)
     children: dict[OwnerKey, list[OwnerKey]] = defaultdict(list)
     for spec in specs:
         if spec.parent is not None:
             children[spec.parent].append(spec.key)
-    masked: dict[OwnerKey, set[int]] = {}  # weeks with no capacity
-    for spec in reversed(specs):
-        if spec.key in employed:
-            masked[spec.key] = {w for w, d in employed[spec.key].items() if d == 0}
-        elif children.get(spec.key) and all(k in masked for k in children[spec.key]):
-            common = set.intersection(*(masked[k] for k in children[spec.key]))
-            if common:
-                masked[spec.key] = common
-
     seeds: dict[OwnerKey, dict[int, float]] = {}
-    month_of = {w.pk: w.parent_id for w in weeks}
-    month_days = {m.pk: m.working_days for m in months}
-    for spec in specs:
-        weights = own.get(spec.key, base)
-        if spec.key not in employed and spec.key not in masked and weights is base and not own:
-            continue  # the default: base weights spread by working days (filled below once)
-        seed: dict[int, float] = {}
-        mask = masked.get(spec.key, set())
-        for week in weeks:
-            m = month_of[week.pk]
-            days = employed[spec.key][week.pk] if spec.key in employed else week.working_days
-            share = days / month_days[m] if month_days[m] else 0.0
-            seed[week.pk] = 0.0 if week.pk in mask else weights[m] * share
-        seeds[spec.key] = seed
-    default_seed = {
-        w.pk: (base[month_of[w.pk]] * w.working_days / month_days[month_of[w.pk]])
-        if month_days[month_of[w.pk]]
-        else 0.0
-        for w in weeks
-    }
-    for spec in specs:
-        seeds.setdefault(spec.key, default_seed)
+    for spec in reversed(specs):  # children before their parents
+        key = spec.key
+        kids = children.get(key, [])
+        if key in employed or key in own:
+            seed = spread(own.get(key, base), employed.get(key))
+            if kids and key not in employed:  # a unit's history shape, where its people work
+                capacity = {w for w in default_seed if any(seeds[k][w] > 0 for k in kids)}
+                seed = {w: (v if w in capacity else 0.0) for w, v in seed.items()}
+            seeds[key] = seed
+        elif kids and any(seeds[k] is not default_seed for k in kids):
+            # A unit whose people join or leave during the year: its shape is theirs, summed,
+            # so a split by headcount stays possible month by month.
+            total_kids = len(kids)
+            seeds[key] = {w: sum(seeds[k][w] for k in kids) / total_kids for w in default_seed}
+        else:
+            seeds[key] = default_seed
 
     owner_weights = _owner_weights(plan, specs, by_line, year_days, current, year.pk)
     factors = {line.key: line.over_assignment_bp for line in lines if line.owner_type == UNIT}

@@ -38,9 +38,18 @@ def test_seasonal_split_follows_last_years_rate_per_working_day(org):
     history(root, {11: 300})  # November sold three times as much per working day
     plan = make_plan(org, period_method="seasonal")
     october, november = period(PeriodKind.MONTH, 10), period(PeriodKind.MONTH, 11)
+    months = list(Period.objects.filter(fiscal_year__year=2026, kind=PeriodKind.MONTH))
+    rate = {m.number: (300 if m.number == 11 else 100) for m in months}
+    # last year's actual per working day, times this year's working days
+    shape = {m.number: rate[m.number] * m.working_days for m in months}
+    days = sum(m.working_days for m in months)
+
+    def weight(month):  # 80% history (actual per working day x this year's days), 20% days
+        return 0.8 * shape[month.number] / sum(shape.values()) + 0.2 * month.working_days / days
+
     ratio = value(plan, root, november.pk) / value(plan, root, october.pk)
-    expected = 3 * november.working_days / october.working_days
-    assert ratio == pytest.approx(expected, rel=1e-6)
+    assert ratio == pytest.approx(weight(november) / weight(october), rel=1e-6)
+    assert ratio > 2 * november.working_days / october.working_days
 
 
 def test_seasonal_without_history_falls_back_to_working_days(org):
@@ -108,3 +117,32 @@ def test_rates_are_inherited_not_split(org):
     for line in plan.lines.all():
         assert line.value_of(march.pk) == 3500
         assert line.value_of(year_period().pk) == 3500
+
+
+def test_headcount_with_several_late_hires_in_one_team_stays_possible(org):
+    from tests.factories import UserFactory
+
+    org.rep_a2.hire_date = datetime.date(2026, 8, 1)
+    org.rep_a2.save()
+    UserFactory(
+        username="r3",
+        display_name="Rep A3",
+        org_unit=org.team_a,
+        hire_date=datetime.date(2026, 8, 17),
+    )
+    UserFactory(
+        username="r4",
+        display_name="Rep B4",
+        org_unit=org.team_b,
+        leave_date=datetime.date(2026, 3, 31),
+    )
+    plan = make_plan(org, owner_method="headcount")
+    from targets import services
+
+    assert services.verify_plan(plan) == []
+    # The team's weeks follow where its people can work: before August only one rep carries it.
+    team_a = ("unit", org.team_a.pk)
+    july, september = period(PeriodKind.MONTH, 7), period(PeriodKind.MONTH, 9)
+    per_day_july = value(plan, team_a, july.pk) / july.working_days
+    per_day_september = value(plan, team_a, september.pk) / september.working_days
+    assert per_day_september > 2 * per_day_july
