@@ -88,11 +88,11 @@ class FxiaokeProvider(BaseProvider):
         cached = self.tokens.get()
         if cached is not None:
             return cached
-        with self.tokens.single_flight() as mine:
-            if not mine:
-                cached = self.tokens.get()
-                if cached is not None:
-                    return cached
+        with self.tokens.single_flight():
+            # Whoever held the lock before us may have stored a fresh token meanwhile.
+            cached = self.tokens.get()
+            if cached is not None:
+                return cached
             return self._fetch_token()
 
     def _token_budget(self) -> None:
