@@ -80,6 +80,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
     default_owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
+    mappings = MappingSerializer(many=True, read_only=True)
 
     class Meta:
         model = Connection
@@ -99,6 +100,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
             "exchange_rates",
             "secrets",
             "secrets_set",
+            "mappings",
             "api_domain",
             "last_run_at",
             "last_status",

@@ -17,7 +17,11 @@ SOURCE = {Provider.ZOHO: Source.ZOHO, Provider.FXIAOKE: Source.FXIAOKE}
 
 
 def connections() -> QuerySet[Connection]:
-    return Connection.objects.select_related("default_owner").order_by("name")
+    return (
+        Connection.objects.select_related("default_owner")
+        .prefetch_related("mappings")
+        .order_by("name")
+    )
 
 
 def runs(connection: Connection | None = None) -> QuerySet[SyncRun]:

@@ -166,3 +166,14 @@ def test_user_mapping_and_unmapped_list(org, zoho, api_client) -> None:
     stranger.refresh_from_db()
     assert (stranger.user, stranger.mapped_by) == (org.rep_c, "manual")
     assert CrmUser.objects.get(name="Rep A").mapped_by == "email"
+
+
+def test_connection_list_queries_do_not_grow(org, zoho, api_client, django_assert_num_queries):
+    for i in range(5):
+        zoho_connection(zoho, name=f"Zoho {i}")
+    api_client.force_authenticate(org.admin)
+    # count, connections (+ default owner), their mappings
+    with django_assert_num_queries(3):
+        response = api_client.get("/api/v1/crm/connections/")
+    assert response.json()["count"] == 5
+    assert len(response.json()["results"][0]["mappings"]) == 7
