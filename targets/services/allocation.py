@@ -9,11 +9,12 @@ overrides.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from salesgoals.models import Period, User
@@ -85,14 +86,32 @@ def split_error(exc: SplitImpossible, names: dict[OwnerKey, str]) -> ValidationE
     return ValidationError({"cells": [message]}, code="split_impossible")
 
 
+def _line_shape(line: TargetLine) -> tuple:
+    return (
+        line.parent_type,
+        line.parent_id,
+        line.unit_path,
+        line.position,
+        line.depth,
+        line.name,
+        line.hire_date,
+        line.leave_date,
+    )
+
+
 def _sync_lines(plan: TargetPlan, specs: list[OwnerSpec]) -> list[TargetLine]:
-    """Today's owners as lines: existing lines keep their locks, weights and values."""
+    """Today's owners as lines: existing lines keep their locks, weights and values.
+
+    A line whose place in the tree (or name, or employment dates) changed is marked `moved`,
+    so that storing rewrites the lines instead of updating values only.
+    """
     existing = {line.key: line for line in plan.lines.all()}
     lines = []
     for position, spec in enumerate(specs):
         line = existing.get(spec.key) or TargetLine(
             plan=plan, owner_type=spec.key[0], owner_id=spec.key[1]
         )
+        before = _line_shape(line) if line.pk is not None else None
         line.parent_type = spec.parent[0] if spec.parent else ""
         line.parent_id = spec.parent[1] if spec.parent else None
         line.unit_path = spec.unit_path
@@ -101,6 +120,7 @@ def _sync_lines(plan: TargetPlan, specs: list[OwnerSpec]) -> list[TargetLine]:
         line.name = spec.name[:200]
         line.hire_date = spec.hire_date
         line.leave_date = spec.leave_date
+        line.moved = before != _line_shape(line)
         lines.append(line)
     return lines
 
@@ -136,32 +156,115 @@ def cells_diff(before: dict[tuple[OwnerKey, int], int], after: Allocation) -> li
     return out
 
 
+SETTINGS_FIELDS = ["values", "locked", "owner_method", "weight", "over_assignment_bp"]
+LINE_COLUMNS = (
+    "plan_id",
+    "owner_type",
+    "owner_id",
+    "parent_type",
+    "parent_id",
+    "unit_path",
+    "position",
+    "depth",
+    "name",
+    "weight",
+    "over_assignment_bp",
+    "owner_method",
+    "hire_date",
+    "leave_date",
+    "values",
+    "locked",
+    "acknowledged_version",
+    "acknowledged_at",
+)
+
+
+def _insert_lines(lines: list[TargetLine]) -> None:
+    """Insert lines in one go: COPY on PostgreSQL (its JSON escaping is the slow part of a
+    bulk INSERT at this size), `bulk_create` elsewhere."""
+    if connection.vendor != "postgresql":
+        TargetLine.objects.bulk_create(lines, batch_size=1000)
+        return
+    table = TargetLine._meta.db_table
+    columns = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for line in lines:
+            copy.write_row(
+                [
+                    json.dumps(getattr(line, c)) if c in ("values", "locked") else getattr(line, c)
+                    for c in LINE_COLUMNS
+                ]
+            )
+
+
 def _store(
-    plan: TargetPlan, lines: list[TargetLine], allocation: Allocation, *, rewrite: bool
-) -> int:
-    """Write the allocation into the lines; returns how many lines changed."""
+    plan: TargetPlan,
+    lines: list[TargetLine],
+    allocation: Allocation,
+    *,
+    touched: Iterable[OwnerKey] = (),
+    complete: bool = True,
+) -> list[list[int | str]]:
+    """Write the allocation into the lines that changed; returns the diff of their cells.
+
+    New or removed owners rewrite the plan's lines; otherwise only changed lines are written
+    (re-inserted when there are many, which is cheaper than row-by-row updates). `complete`
+    says `lines` are all of the plan's lines (not one subtree's).
+    """
     per_line: dict[OwnerKey, dict[str, int]] = {line.key: {} for line in lines}
     for (owner, period_id), value in allocation.items():
-        if owner in per_line:
-            per_line[owner][str(period_id)] = value
-    changed = []
+        values = per_line.get(owner)
+        if values is not None:
+            values[str(period_id)] = value
+    changed: list[TargetLine] = []
+    diff: list[list[int | str]] = []
+    touched = set(touched)
     for line in lines:
         values = per_line[line.key]
-        if line.pk is None or line.values != values or rewrite:
-            line.values = values
-            changed.append(line)
-    if rewrite or len(changed) > BULK_REWRITE or any(line.pk is None for line in changed):
+        if line.pk is not None and line.values == values:
+            if line.key in touched:  # locks or settings changed, not the values
+                changed.append(line)
+            continue
+        old = line.values if line.pk is not None else {}
+        for period_id in values.keys() | old.keys():
+            before, after = old.get(period_id), values.get(period_id)
+            if before != after:
+                diff.append([line.owner_type, line.owner_id, int(period_id), before, after])
+        line.values = values
+        changed.append(line)
+    diff.sort(key=lambda row: (row[0], row[1], row[2]))
+    kept = {line.pk for line in lines if line.pk is not None}
+    reshaped = complete and (
+        any(line.pk is None or getattr(line, "moved", False) for line in lines)
+        or plan.lines.exclude(pk__in=kept).exists()
+    )
+    if reshaped:
         plan.lines.all().delete()
-        for line in lines:
-            line.pk = None
-        TargetLine.objects.bulk_create(lines, batch_size=1000)
-    elif changed:
-        TargetLine.objects.bulk_update(
-            changed,
-            ["values", "locked", "parent_type", "parent_id", "unit_path", "position", "depth"],
-            batch_size=500,
-        )
-    return len(changed)
+        rows = lines
+    elif len(changed) > BULK_REWRITE:
+        TargetLine.objects.filter(pk__in=[line.pk for line in changed]).delete()
+        rows = changed
+    else:
+        if changed:
+            TargetLine.objects.bulk_update(changed, SETTINGS_FIELDS, batch_size=500)
+        return diff
+    for line in rows:
+        line.pk = None
+    _insert_lines(rows)
+    return diff
+
+
+def _store_locks(
+    lines: list[TargetLine], relocked: set[OwnerKey], stored: list[TargetLine]
+) -> None:
+    """Save the locks of lines whose locks changed but were not written with the cells."""
+    written = {line.key for line in stored}
+    rest = [line for line in lines if line.key in relocked and line.key not in written]
+    if rest:
+        TargetLine.objects.bulk_update(rest, ["locked"], batch_size=500)
 
 
 def _small_summary(diff: list[list[int | str]], limit: int = 200) -> dict:
@@ -219,10 +322,8 @@ def plan_decompose(
     inputs = plan_inputs(plan, lines=lines, specs=specs)
     new_owners = any(line.pk is None for line in lines)
     allocation = _solve(plan, inputs, from_owner=None if new_owners else owner)
-    diff = cells_diff(inputs.current, allocation)
-    changed = _store(plan, lines, allocation, rewrite=owner is None)
-    if owner is not None and owner_method is not None:
-        by_key[owner].save(update_fields=["owner_method"])
+    diff = _store(plan, lines, allocation, touched=[owner] if owner is not None else [])
+    changed = len({(row[0], row[1]) for row in diff})
     event_record(
         plan=plan,
         action=PlanEvent.Action.DECOMPOSED,
@@ -302,10 +403,11 @@ def plan_cells_update(
     year_id = plan.fiscal_year.periods.get(kind="year").pk
     root = (OwnerType.UNIT, plan.org_unit_id)
     total = plan.value
-    relocked: dict[OwnerKey, TargetLine] = {}
+    before = {line.key: dict(line.values) for line in lines}
+    relocked: set[OwnerKey] = set()
     for change in changes:
         line = by_key[change.owner]
-        relocked[line.key] = line
+        relocked.add(line.key)
         locked = set(line.locked)
         if change.value is not None:
             if change.owner == root and change.period_id == year_id:
@@ -318,25 +420,47 @@ def plan_cells_update(
         elif change.locked is False:
             locked.discard(change.period_id)
         line.locked = sorted(locked)
-    before = {
-        (line.key, int(p)): int(v) for line in plan_lines(plan) for p, v in line.values.items()
-    }
     if any(c.value is not None for c in changes):
-        inputs = plan_inputs(plan, lines=lines, total=total)
-        inputs.current = before | {
-            (line.key, int(p)): int(v) for line in lines for p, v in line.values.items()
-        }
-        allocation = _solve(plan, inputs, from_owner=_rebalance_root(changes, by_key))
+        below = _rebalance_root(changes, by_key)
+        solved = lines
+        if below is None:
+            inputs = plan_inputs(plan, lines=lines, total=total)
+        else:
+            # Only the part below the edited owners' parent moves: solve that subtree alone.
+            prefix = by_key[below].unit_path
+            solved = [line for line in lines if line.unit_path.startswith(prefix)]
+            solved.sort(key=lambda line: line.key != below)  # the subtree's root first
+            specs = [
+                OwnerSpec(
+                    line.key,
+                    None if line.key == below else line.parent_key,
+                    line.name,
+                    line.unit_path,
+                    line.depth,
+                    line.hire_date,
+                    line.leave_date,
+                )
+                for line in solved
+            ]
+            inputs = plan_inputs(
+                plan,
+                lines=solved,
+                specs=specs,
+                total=by_key[below].value_of(year_id),
+                plan_root=by_key[root],
+            )
+        allocation = _solve(plan, inputs, from_owner=below)
+        for line in solved:  # what the solve computed, written back with the previous values
+            line.values = before[line.key]
+        diff = _store(plan, solved, allocation, touched=relocked, complete=below is None)
+        if below is not None:
+            _store_locks(lines, relocked, solved)
     else:
-        allocation = dict(before)
-    diff = cells_diff(before, allocation)
+        diff = []
+        _store_locks(lines, relocked, [])
     if total != plan.value:
         plan.value = total
         plan.save(update_fields=["value", "updated_at"])
-    _store(plan, lines, allocation, rewrite=False)
-    TargetLine.objects.bulk_update(
-        [line for line in relocked.values() if line.pk is not None], ["locked"], batch_size=500
-    )
     event_record(
         plan=plan,
         action=PlanEvent.Action.IMPORTED if source == "import" else PlanEvent.Action.CELLS_EDITED,
@@ -404,7 +528,11 @@ def plan_owners_update(
     cells; a unit's over-assignment and split change its children, so they need the right to
     edit those (its subtree).
     """
-    plan = TargetPlan.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=plan.pk)
+    plan = (
+        TargetPlan.objects.select_for_update(of=("self",))
+        .select_related("org_unit")
+        .get(pk=plan.pk)
+    )
     if not plan.is_editable:
         raise ValidationError({"status": [_("Only a draft can be changed.")]})
     lines = {line.key: line for line in plan.lines.all()}

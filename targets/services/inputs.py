@@ -282,8 +282,14 @@ def plan_inputs(
     specs: list[OwnerSpec] | None = None,
     total: int | None = None,
     extra_locks: dict[tuple[OwnerKey, int], int] | None = None,
+    plan_root: TargetLine | None = None,
 ) -> PlanInputs:
-    """The engine problem of `plan` for the given lines (owners) and their locks."""
+    """The engine problem of `plan` for the given lines (owners) and their locks.
+
+    `lines` may be one unit's subtree (its line first, as the problem's root) for a local
+    rebalance; `plan_root` then brings the plan root's values, which the `manual` split's
+    base shape comes from, so a local solve sees exactly the seeds a full one would.
+    """
     periods = plan_periods(plan.fiscal_year)
     by_line = {line.key: line for line in lines}
     if specs is None:
@@ -313,13 +319,20 @@ def plan_inputs(
     year = next(p for p in periods if p.kind == PeriodKind.YEAR)
     months = [p for p in periods if p.kind == PeriodKind.MONTH]
     weeks = [p for p in periods if p.kind == PeriodKind.WEEK]
-    base = _base_month_weights(plan, months, current)
+    plan_root_key = (UNIT, plan.org_unit_id)
+    root_values = current
+    if plan_root is not None:
+        root_values = {(plan_root_key, int(p)): int(v) for p, v in plan_root.values.items()}
+    base = _base_month_weights(plan, months, root_values)
     own: dict[OwnerKey, dict[int, float]] = {}
     if plan.period_method == PeriodMethod.SEASONAL:
-        own = _seasonal_month_weights(plan, months, {s.key for s in specs})
-        root_key = specs[0].key if specs else (UNIT, plan.org_unit_id)
-        if root_key in own:
-            base = own[root_key]
+        own = _seasonal_month_weights(plan, months, {s.key for s in specs} | {plan_root_key})
+        if plan_root_key in own:
+            base = (
+                own.pop(plan_root_key)
+                if plan_root_key not in {s.key for s in specs}
+                else own[plan_root_key]
+            )
 
     # Reps employed for only part of the year: working days they can work, week by week.
     employed: dict[OwnerKey, dict[int, int]] = {}

@@ -27,7 +27,9 @@ def plan_publish(
     *, plan_id: int, version: int | None = None, today: datetime.date | None = None
 ) -> dict[str, int]:
     """Publish the plan's current cells; a stale `version` (superseded meanwhile) is skipped."""
-    plan = TargetPlan.objects.select_for_update(of=("self",)).select_related("metric").get(pk=plan_id)
+    plan = (
+        TargetPlan.objects.select_for_update(of=("self",)).select_related("metric").get(pk=plan_id)
+    )
     if not plan.is_published or (version is not None and version != plan.version):
         return {"stored": 0, "skipped": 1}
     lines = list(plan.lines.only("owner_type", "owner_id", "values"))

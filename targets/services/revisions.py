@@ -219,14 +219,15 @@ def revision_approve(*, revision: TargetRevision, actor: User) -> TargetRevision
     )
     if not allowed:
         raise PermissionDenied(_("You may not approve this revision."))
-    lines, before, allocation = _compute(plan, revision)
-    revision.diff = cells_diff(before, allocation)
+    lines, _before, allocation = _compute(plan, revision)
     # The revision's own cell changes stay locked; frozen cells are locked only for the split.
     by_key = {line.key: line for line in lines}
+    touched = set()
     for owner_type, owner_id, period_id, _value in revision.cell_changes:
         line = by_key[(owner_type, int(owner_id))]
         line.locked = sorted({*line.locked, int(period_id)})
-    _store(plan, lines, allocation, rewrite=True)
+        touched.add(line.key)
+    revision.diff = _store(plan, lines, allocation, touched=touched)
     old = {"value": plan.value, "version": plan.version}
     if revision.new_value is not None:
         plan.value = revision.new_value

@@ -148,3 +148,39 @@ def test_nightly_verification_finds_broken_cells(org):
     line.save()
     assert services.plans_verify() == {"checked": 1, "broken": 1}
     assert org.admin.notifications.filter(title__contains="do not add up").exists()
+
+
+def snapshot(plan):
+    return {line.key: (dict(line.values), sorted(line.locked)) for line in plan.lines.all()}
+
+
+@pytest.mark.parametrize("period_method", ["working_days", "seasonal", "manual"])
+def test_local_rebalance_equals_a_full_resplit(org, period_method):
+    plan = make_plan(org, period_method=period_method)
+    # A manual split takes its shape from the cells themselves: settle it once first.
+    services.plan_decompose(plan=plan, actor=org.executive)
+    march = period(PeriodKind.MONTH, 3)
+    services.plan_cells_update(
+        plan=plan,
+        actor=org.manager,
+        changes=[
+            services.CellChange(owner=("rep", org.rep.pk), period_id=march.pk, value=70_000_00)
+        ],
+    )
+    local = snapshot(plan)
+    services.plan_decompose(plan=plan, actor=org.executive)
+    assert snapshot(plan) == local
+    assert services.verify_plan(plan) == []
+
+
+def test_resplit_follows_a_rep_who_changed_teams(org):
+    plan = make_plan(org)
+    org.rep_b.org_unit = org.team_a
+    org.rep_b.save()
+    services.plan_decompose(plan=plan, actor=org.executive)
+    line = TargetLine.objects.get(plan=plan, owner_type="rep", owner_id=org.rep_b.pk)
+    assert line.parent_key == ("unit", org.team_a.pk)
+    assert not TargetLine.objects.filter(
+        plan=plan, parent_type="unit", parent_id=org.team_b.pk
+    ).exists()
+    assert services.verify_plan(plan) == []
