@@ -135,34 +135,6 @@ def profile(fn: Callable[[], Any], top: int = 25) -> list[dict[str, Any]]:
     return rows[:top]
 
 
-def lock_plan_rows_only() -> str | None:
-    """Work around `select_for_update().select_related(<nullable profile>)` on PostgreSQL.
-
-    targets' services lock a plan with `select_related(..., "profile")`; the profile is a
-    nullable foreign key, so PostgreSQL refuses `FOR UPDATE` on the outer join. Locking only
-    the plan's own row (`of=("self",)`, what the services mean) lets the bench run; the fix
-    belongs in targets/services. Returns a note for the JSON, or None when not needed.
-    """
-    if connection.vendor != "postgresql":
-        return None
-    from django.db.models import QuerySet
-
-    from targets.models import TargetPlan
-
-    original = QuerySet.select_for_update
-
-    def select_for_update(self, nowait=False, skip_locked=False, of=(), no_key=False):
-        if self.model is TargetPlan and not of:
-            of = ("self",)
-        return original(self, nowait=nowait, skip_locked=skip_locked, of=of, no_key=no_key)
-
-    QuerySet.select_for_update = select_for_update  # type: ignore[method-assign]
-    return (
-        "TargetPlan.select_for_update() patched to of=('self',): the services' "
-        "select_related('profile') (nullable) makes PostgreSQL reject FOR UPDATE"
-    )
-
-
 def build_org(reps: int, hires: float, seed: int = 11) -> dict[str, Any]:
     """Company → 4 regions → 4 areas → 4 districts → 3 branches → 4 teams (1,045 units)."""
     from salesgoals import services
@@ -244,7 +216,6 @@ def main() -> None:
         from targets.models import TargetLine
         from targets.smart import PlanDraft
 
-        workaround = lock_plan_rows_only()
         started = time.perf_counter()
         org = build_org(args.reps, args.hires)
         fiscal_year = fiscal_year_generate(year=YEAR)
@@ -349,7 +320,6 @@ def main() -> None:
         result: dict[str, Any] = {
             "benchmark": "decompose",
             "database": connection.vendor,
-            "workarounds": [workaround] if workaround else [],
             "sizes": {
                 **{k: v for k, v in org.items() if isinstance(v, int)},
                 "lines": lines,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from salesgoals.models import Period, User
@@ -396,10 +397,22 @@ def plan_cells_update(
         raise ValidationError(
             {"status": [_("Only a draft can be edited; approved plans change by revision.")]}
         )
-    lines = plan_lines(plan)
-    by_key = {line.key: line for line in lines}
+    owners = Q(pk__in=[])
+    for owner_type, owner_id in {c.owner for c in changes}:
+        owners |= Q(owner_type=owner_type, owner_id=owner_id)
+    edited = {line.key: line for line in plan.lines.filter(owners)}
     periods = set(plan.fiscal_year.periods.values_list("pk", flat=True))
-    _validate_changes(plan, actor, changes, by_key, periods)
+    _validate_changes(plan, actor, changes, edited, periods)
+    # Read only what moves: the subtree below the edited owners' parent (or everything).
+    below = _rebalance_root(changes, edited)
+    if below is not None:
+        parent = plan.lines.get(owner_type=below[0], owner_id=below[1])
+        lines = list(plan.lines.filter(unit_path__startswith=parent.unit_path).order_by("position"))
+    elif any(c.value is not None for c in changes):
+        lines = plan_lines(plan)
+    else:
+        lines = list(edited.values())
+    by_key = {line.key: line for line in lines}
     year_id = plan.fiscal_year.periods.get(kind="year").pk
     root = (OwnerType.UNIT, plan.org_unit_id)
     total = plan.value
@@ -421,7 +434,6 @@ def plan_cells_update(
             locked.discard(change.period_id)
         line.locked = sorted(locked)
     if any(c.value is not None for c in changes):
-        below = _rebalance_root(changes, by_key)
         solved = lines
         if below is None:
             inputs = plan_inputs(plan, lines=lines, total=total)
@@ -447,7 +459,7 @@ def plan_cells_update(
                 lines=solved,
                 specs=specs,
                 total=by_key[below].value_of(year_id),
-                plan_root=by_key[root],
+                plan_root=by_key.get(root) or plan.lines.get(owner_type=root[0], owner_id=root[1]),
             )
         allocation = _solve(plan, inputs, from_owner=below)
         for line in solved:  # what the solve computed, written back with the previous values
