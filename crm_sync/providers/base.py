@@ -13,6 +13,7 @@ import datetime
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,6 +90,7 @@ class Http:
     sleep: Sleep = time.sleep
     timeout: float = 30.0
     seconds_in_http: float = 0.0
+    seconds_waited: float = 0.0  # the sync's own thread blocked on the CRM (for the bench)
     calls: int = 0
     waits: list[float] = field(default_factory=list)
     client: httpx.Client = field(
@@ -117,7 +119,10 @@ class Http:
         except httpx.TransportError as error:
             raise Transient(f"Cannot reach the CRM ({type(error).__name__}).") from None
         finally:
-            self.seconds_in_http += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            self.seconds_in_http += spent
+            if threading.current_thread() is threading.main_thread():
+                self.seconds_waited += spent
 
     def retrying(self, attempt_call: Callable[[], Any]) -> Any:
         """Run `attempt_call` again on rate limits and transient errors, with backoff."""

@@ -72,6 +72,7 @@ class ZohoProvider(BaseProvider):
     key = "zoho"
     has_deleted_feed = True
     owner_field = "Owner"
+    api_domain_seen = ""
 
     # --- hosts and tokens ---------------------------------------------------------------
     @property
@@ -136,11 +137,8 @@ class ZohoProvider(BaseProvider):
             "expires_at": time.time() + max(30, expires_in - REFRESH_MARGIN),
         }
         self.tokens.put(data)
-        if data["api_domain"] and data["api_domain"] != self.connection.api_domain:
-            type(self.connection).objects.filter(pk=self.connection.pk).update(
-                api_domain=data["api_domain"]
-            )
-            self.connection.api_domain = data["api_domain"]
+        # Recorded for the engine to store (it runs in the main thread; fetches may not).
+        self.api_domain_seen = data["api_domain"] or self.api_domain_seen
         return data
 
     # --- requests -----------------------------------------------------------------------

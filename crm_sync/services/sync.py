@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.core.cache import cache
@@ -229,6 +230,7 @@ def run_sync(
             if provider.has_deleted_feed:
                 _sync_deletions(ctx, mapping, lock)
         run.refresh_from_db()
+        _remember_api_domain(connection, provider)
         _finish(run, SyncRun.Status.PARTIAL if run.failed else SyncRun.Status.SUCCEEDED)
     except CrmError as error:
         log.warning("CRM sync run %s failed: %s", run.pk, error)
@@ -246,6 +248,13 @@ def run_sync(
         provider.close()
     run.refresh_from_db()
     return run
+
+
+def _remember_api_domain(connection: Connection, provider: BaseProvider) -> None:
+    seen = getattr(provider, "api_domain_seen", "")
+    if seen and seen != connection.api_domain:
+        Connection.objects.filter(pk=connection.pk).update(api_domain=seen)
+        connection.api_domain = seen
 
 
 def _estimate_total(run: SyncRun, provider: BaseProvider, mappings: list[ObjectMapping]) -> None:
@@ -351,31 +360,45 @@ def _sync_records(ctx: Context, mapping: ObjectMapping, lock: RunLock) -> None:
         mark=lambda since: ctx.provider.latest_modified(mapping.crm_object, since),
     )
     fields = _fields(mapping)
-    restarted = False
-    while True:
-        try:
-            page = ctx.provider.fetch(mapping.crm_object, fields, cursor["since"], cursor["pos"])
-        except CursorExpired:
-            if restarted:
-                raise
-            cursor["pos"], restarted = {}, True  # re-read the pass; upserts make it harmless
-            continue
-        modified = [m for m in map(ctx.provider.modified_ms, page.records) if m is not None]
-        with transaction.atomic():
-            result = ingest_page(ctx, mapping, page.records)
-            _commit_page(
-                ctx,
-                state,
-                cursor,
-                page.next,
-                max(modified) if modified else None,
-                result,
-                len(page.records),
-                mapping.crm_object,
-            )
-        lock.extend()
-        if page.next is None:
-            return
+
+    def fetch(pos: dict) -> Any:
+        return ctx.provider.fetch(mapping.crm_object, fields, cursor["since"], pos)
+
+    # The next page is fetched while this one is written (the CRM's latency hides behind
+    # our work); fetching stays one request at a time and never touches the database.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-fetch") as pool:
+        pending = pool.submit(fetch, cursor["pos"])
+        restarted = False
+        while True:
+            waiting = time.perf_counter()
+            try:
+                page = pending.result()
+            except CursorExpired:
+                if restarted:
+                    raise
+                cursor["pos"], restarted = {}, True  # re-read the pass; upserts make it harmless
+                pending = pool.submit(fetch, {})
+                continue
+            finally:
+                ctx.provider.http.seconds_waited += time.perf_counter() - waiting
+            if page.next is not None:
+                pending = pool.submit(fetch, page.next)
+            modified = [m for m in map(ctx.provider.modified_ms, page.records) if m is not None]
+            with transaction.atomic():
+                result = ingest_page(ctx, mapping, page.records)
+                _commit_page(
+                    ctx,
+                    state,
+                    cursor,
+                    page.next,
+                    max(modified) if modified else None,
+                    result,
+                    len(page.records),
+                    mapping.crm_object,
+                )
+            lock.extend()
+            if page.next is None:
+                return
 
 
 def _sync_deletions(ctx: Context, mapping: ObjectMapping, lock: RunLock) -> None:

@@ -51,6 +51,8 @@ def test_full_then_incremental_sync_matches_the_crm(org, zoho, sleeps) -> None:
     assert Customer.objects.filter(source=Source.ZOHO).count() == 1
     assert Deal.objects.filter(customer__isnull=False).count() == 2050
     assert sum(1 for m, p in zoho.requests if p == "/crm/v8/Deals") == 11
+    connection.refresh_from_db()
+    assert connection.api_domain == zoho.url  # the token response's api_domain is the API base
 
     # Given updates (amount, owner, stage), a new deal and deletions in the CRM
     ids = list(zoho.records["Deals"])

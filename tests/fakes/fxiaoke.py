@@ -376,7 +376,12 @@ class FakeFxiaoke(FakeCrm):
             matching = (
                 rows[i] for i in ids[start:] if all(self._match(rows[i], f) for f in filters)
             )
-            if by_id and not explicit:
+            if by_id and not explicit and not filters:
+                # Plain _id order without other filters: the page is a slice of the index.
+                selected = [None] * offset + [
+                    rows[i] for i in ids[start + offset : start + offset + limit]
+                ]
+            elif by_id and not explicit:
                 # Only what this page needs (the caller did not ask for the total).
                 selected = list(itertools.islice(matching, offset + limit))
             else:
