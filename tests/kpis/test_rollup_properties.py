@@ -28,6 +28,7 @@ from kpis.models import (
     Deal,
     DealShare,
     KpiValue,
+    Lead,
     Order,
     Payment,
 )
@@ -67,8 +68,12 @@ ops = st.one_of(
     st.tuples(st.just("status"), pick, st.sampled_from(["won", "lost"])),
     st.tuples(st.just("order"), rep_index, amounts, days, pick),
     st.tuples(st.just("payment"), rep_index, amounts, days),
-    st.tuples(st.just("activity"), rep_index, days),
-    st.tuples(st.just("delete"), st.sampled_from(["deal", "order", "activity", "customer"]), pick),
+    st.tuples(st.just("activity"), rep_index, days, st.sampled_from(["call", "visit"])),
+    st.tuples(st.just("lead"), rep_index, days, st.integers(min_value=0, max_value=30), pick),
+    st.tuples(st.just("convert"), pick, st.integers(min_value=0, max_value=30)),
+    st.tuples(
+        st.just("delete"), st.sampled_from(["deal", "order", "activity", "customer", "lead"]), pick
+    ),
     st.tuples(st.just("move"), rep_index, st.integers(min_value=0, max_value=2)),
     st.tuples(st.just("drain")),
 )
@@ -84,6 +89,7 @@ class World:
         self.deals: list[Deal] = []
         self.orders: list[Order] = []
         self.activities: list[Activity] = []
+        self.leads: list[Lead] = []
         self.n = 0
 
     def ext(self) -> str:
@@ -175,9 +181,35 @@ class World:
                 owner=self.rep(r), payment_date=day, amount=Decimal(amount) / 100
             )
         elif kind == "activity":
-            _k, r, day = op
+            _k, r, day, activity_kind = op
             self.activities.append(
-                services.activity_upsert(owner=self.rep(r), activity_date=day, subject="Call")
+                services.activity_upsert(
+                    owner=self.rep(r), activity_date=day, subject="Call", kind=activity_kind
+                )
+            )
+        elif kind == "lead":
+            _k, r, day, lag, c = op
+            converted = day + datetime.timedelta(days=lag) if c % 2 else None
+            self.leads.append(
+                services.lead_upsert(
+                    owner=self.rep(r),
+                    name="L",
+                    created_date=day,
+                    status="converted" if converted else "open",
+                    converted_date=converted,
+                )
+            )
+        elif kind == "convert" and self.leads:
+            lead = self.leads[op[1] % len(self.leads)]
+            lead.refresh_from_db()
+            services.lead_upsert(
+                owner=lead.owner,
+                name=lead.name,
+                created_date=lead.created_date,
+                status="converted",
+                converted_date=lead.created_date + datetime.timedelta(days=op[2]),
+                source=lead.source,
+                external_id=lead.external_id,
             )
         elif kind == "delete":
             _k, what, i = op
@@ -186,6 +218,7 @@ class World:
                 "order": self.orders,
                 "activity": self.activities,
                 "customer": self.customers,
+                "lead": self.leads,
             }[what]
             if pool:
                 fact = pool[i % len(pool)]
@@ -196,6 +229,27 @@ class World:
             User.objects.filter(pk=self.reps[r].pk).update(org_unit=self.teams[t])
         elif kind == "drain":
             rollup.drain_outbox(today=TODAY, batch_size=7)
+
+
+def add_metrics() -> None:
+    """An admin filter metric and the lead variant of conversion, beside the ten built-ins."""
+    Metric.objects.create(
+        code="visits",
+        name="Visits",
+        unit=Metric.Unit.COUNT,
+        aggregation=Metric.Aggregation.SUM,
+        fact=Metric.Fact.ACTIVITY,
+        date_field="activity_date",
+        filters={"kind": "visit"},
+    )
+    Metric.objects.create(
+        code=rollup.LEAD_CONVERSION,
+        name="Lead conversion",
+        unit=Metric.Unit.PERCENT,
+        aggregation=Metric.Aggregation.RATIO,
+        fact=Metric.Fact.LEAD,
+        date_field="created_date",
+    )
 
 
 # --- the independent computation -------------------------------------------------------------
@@ -280,6 +334,21 @@ def expected_cells() -> dict[tuple, tuple[int, int, int, int]]:
     simple(Payment, "payment_date", "payments")
     simple(Activity, "activity_date", "activities", count=True)
 
+    # The admin metric "visits" (activities of kind visit) and the lead conversion rate.
+    visits = _frame(
+        Activity.objects.filter(deleted_at__isnull=True, kind="visit"),
+        ["owner_id", "org_unit_id", "activity_date"],
+    )
+    visits.columns = ["user", "unit", "day"]
+    credit(visits.assign(v=SCALE), "day", "visits", {0: "v"})
+    leads = _frame(
+        Lead.objects.filter(deleted_at__isnull=True),
+        ["owner_id", "org_unit_id", "created_date", "status"],
+    )
+    leads.columns = ["user", "unit", "day", "status"]
+    leads = leads.assign(won=(leads.status == "converted").astype(int), all=1)
+    credit(leads, "day", rollup.LEAD_CONVERSION, {0: "won", 1: "all"})
+
     # new_customers: live customers by their first live won deal or order.
     deals = _frame(
         Deal.objects.filter(deleted_at__isnull=True, status="won", customer__isnull=False),
@@ -349,6 +418,7 @@ def actual_cells() -> dict[tuple, tuple[int, int, int, int]]:
 @given(steps=st.lists(ops, min_size=1, max_size=14))
 def test_incremental_equals_full_equals_pandas(org: Org, steps: list[tuple]) -> None:
     with transaction.atomic():
+        add_metrics()
         world = World(org)
         for step in steps:
             world.apply(step)
