@@ -26,10 +26,10 @@ def zoho():
 def test_admin_connects_zoho_syncs_and_the_deal_reaches_the_dashboard(
     page,
     live_server,
-    month_with_targets,
+    month_with_targets,  # noqa: F811 - the fixture imported above
     zoho,
     log_in,
-    screenshot,  # noqa: F811
+    screenshot,
 ) -> None:
     today = timezone.localdate()
     rep = month_with_targets["rep"]
