@@ -30,7 +30,7 @@ from crm_sync.providers import BaseProvider, CrmError, CursorExpired, provider_f
 from crm_sync.providers.base import conf
 from salesgoals.models import User
 
-from .ingest import Context, PageResult, delete_by_ids, ingest_page
+from .ingest import MODELS, Context, PageResult, delete_by_ids, ingest_page
 
 log = logging.getLogger("crm_sync")
 
@@ -229,6 +229,8 @@ def run_sync(
             _sync_records(ctx, mapping, lock)
             if provider.has_deleted_feed:
                 _sync_deletions(ctx, mapping, lock)
+            elif run.full:
+                _sweep_missing(ctx, mapping, lock)
         run.refresh_from_db()
         _remember_api_domain(connection, provider)
         _finish(run, SyncRun.Status.PARTIAL if run.failed else SyncRun.Status.SUCCEEDED)
@@ -399,6 +401,48 @@ def _sync_records(ctx: Context, mapping: ObjectMapping, lock: RunLock) -> None:
             lock.extend()
             if page.next is None:
                 return
+
+
+def _sweep_missing(ctx: Context, mapping: ObjectMapping, lock: RunLock) -> None:
+    """Full syncs of a CRM without a deletion feed (Fxiaoke): records we hold that the CRM no
+    longer lists at all (deleted after being voided) are deleted here too.
+
+    Reads only the ids. When the CRM lists none while we hold some, nothing is deleted (a
+    run-as user who lost access must not empty the facts) and the run says so.
+    """
+    crm_ids: set[str] = set()
+    pos: dict[str, Any] = {}
+    while True:
+        page = ctx.provider.fetch(mapping.crm_object, ["_id"], None, pos)
+        crm_ids.update(ctx.provider.record_id(r) for r in page.records)
+        lock.extend()
+        if page.next is None:
+            break
+        pos = page.next
+    model = MODELS[mapping.fact_kind]
+    held = set(
+        model.objects.alive().filter(source=ctx.source).values_list("external_id", flat=True)
+    )
+    missing = sorted(held - crm_ids)
+    if missing and not crm_ids:
+        with transaction.atomic():
+            SyncError.objects.create(
+                run=ctx.run,
+                crm_object=mapping.crm_object,
+                message=_(
+                    "The CRM lists no records at all; nothing was deleted here. "
+                    "Check the run-as user's permissions."
+                ),
+            )
+            SyncRun.objects.filter(pk=ctx.run.pk).update(failed=F("failed") + 1)
+        return
+    for start in range(0, len(missing), 200):
+        with transaction.atomic():
+            deleted = delete_by_ids(ctx, mapping.fact_kind, missing[start : start + 200])
+            SyncRun.objects.filter(pk=ctx.run.pk).update(
+                deleted=F("deleted") + deleted, heartbeat_at=timezone.now()
+            )
+        lock.extend()
 
 
 def _sync_deletions(ctx: Context, mapping: ObjectMapping, lock: RunLock) -> None:

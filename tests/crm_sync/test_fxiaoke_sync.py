@@ -85,3 +85,36 @@ def test_epoch_milliseconds_and_string_numbers_are_exact(org, fxiaoke, sleeps) -
     deal = Deal.objects.get(external_id=rid)
     assert deal.amount_minor == 10
     assert str(deal.close_date) == "2025-11-17"
+
+
+def test_a_full_sync_deletes_what_the_crm_no_longer_lists(org, fxiaoke, sleeps) -> None:
+    a = fxiaoke.add_user("Rep A", "r@example.com")
+    ids = [fxiaoke.add_deal(a, f"{i}.00") for i in range(1, 6)]
+    connection = fx_connection(fxiaoke)
+    run_now(connection, sleeps)
+    fxiaoke.invalidate("NewOpportunityObj", ids[0])
+    fxiaoke.delete("NewOpportunityObj", ids[0])  # voided, then deleted before we saw it
+    fxiaoke.delete("NewOpportunityObj", ids[1])
+
+    incremental = run_now(connection, sleeps)
+    assert incremental.deleted == 0  # an incremental sync cannot see hard deletions
+
+    full = run_now(connection, sleeps, full=True)
+    assert full.status == SyncRun.Status.SUCCEEDED, full.error
+    assert full.deleted == 2
+    assert _local_totals() == _crm_totals(fxiaoke)
+
+
+def test_a_full_sync_never_empties_the_facts_when_the_crm_lists_nothing(
+    org, fxiaoke, sleeps
+) -> None:
+    a = fxiaoke.add_user("Rep A", "r@example.com")
+    ids = [fxiaoke.add_deal(a, f"{i}.00") for i in range(1, 4)]
+    connection = fx_connection(fxiaoke)
+    run_now(connection, sleeps)
+    for rid in ids:
+        fxiaoke.delete("NewOpportunityObj", rid)  # e.g. the run-as user lost access
+    full = run_now(connection, sleeps, full=True)
+    assert full.deleted == 0
+    assert full.status == SyncRun.Status.PARTIAL
+    assert Deal.objects.alive().count() == 3

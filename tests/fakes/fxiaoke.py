@@ -215,6 +215,12 @@ class FakeFxiaoke(FakeCrm):
         """作废: the record stays, with life_status "invalid"."""
         self.put(obj, {"life_status": "invalid"}, rid)
 
+    def delete(self, obj: str, rid: str) -> None:
+        """删除 after 作废: the record is gone from every query."""
+        with self.lock:
+            del self.records[obj][rid]
+            self._ids[obj].remove(rid)
+
     def add_deal(self, owner: str, amount: str, status: str = "running", **extra: Any) -> str:
         n = len(self.records["NewOpportunityObj"]) + 1
         record = {
