@@ -26,12 +26,15 @@ __all__ = ["plan_publish", "plan_unpublish"]
 def plan_publish(
     *, plan_id: int, version: int | None = None, today: datetime.date | None = None
 ) -> dict[str, int]:
-    """Publish the plan's current cells; a stale `version` (superseded meanwhile) is skipped."""
+    """Publish the plan's current cells; a stale `version` (superseded meanwhile) or one
+    already published is skipped, so running the task twice changes nothing."""
     plan = (
         TargetPlan.objects.select_for_update(of=("self",)).select_related("metric").get(pk=plan_id)
     )
     if not plan.is_published or (version is not None and version != plan.version):
         return {"stored": 0, "skipped": 1}
+    if version is not None and plan.published_version == version:
+        return {"stored": 0, "skipped": 1}  # already published (a task run twice)
     lines = list(plan.lines.only("owner_type", "owner_id", "values"))
     rows = [
         (line.owner_type, line.owner_id, int(period_id), int(value))

@@ -155,3 +155,17 @@ def test_smart_errors_and_warnings(org):
     with pytest.raises(ValidationError) as error:  # one open plan per metric, unit and year
         make_plan(org)
     assert "org_unit" in error.value.message_dict
+
+
+def test_publishing_twice_changes_nothing(org, django_capture_on_commit_callbacks):
+    from targets.services.publishing import plan_publish
+
+    plan = make_plan(org)
+    services.plan_submit(plan=plan, actor=org.executive)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.plan_approve(plan=plan, actor=org.admin, today=TODAY)
+    plan.refresh_from_db()
+    assert plan_publish(plan_id=plan.pk, version=plan.version) == {"stored": 0, "skipped": 1}
+    assert plan.events.filter(action="published").count() == 1
+    notified = org.rep.notifications.filter(title__startswith="New targets").count()
+    assert notified == 1
