@@ -32,6 +32,7 @@ def _fast_crm(settings: Any) -> None:
         "BACKOFF_SECONDS": 0.0,
         "OVERLAP_SECONDS": 1,
         "LOCK_SECONDS": 60,
+        "FXIAOKE_MIN_INTERVAL": 0.0,
     }
     settings.SALESGOALS = {**settings.SALESGOALS, "DRAIN_ON_COMMIT": False}
 

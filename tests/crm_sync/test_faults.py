@@ -200,3 +200,13 @@ def test_fxiaoke_token_calls_stay_within_ten_a_minute(org, fxiaoke, sleeps) -> N
         provider.token()
     assert len(sleeps) == 1  # the 11th call waited for the next minute
     assert 0 < sleeps[0] <= 60.02
+
+
+def test_fxiaoke_calls_to_one_interface_are_spaced(org, fxiaoke, sleeps, settings) -> None:
+    settings.CRM_SYNC = {**settings.CRM_SYNC, "FXIAOKE_MIN_INTERVAL": 0.2}
+    provider = provider_for(fx_connection(fxiaoke), sleep=sleeps)
+    provider.users()
+    provider.users()
+    provider.field_names("AccountObj")  # another interface: no wait
+    assert len(sleeps) == 1
+    assert 0 < sleeps[0] <= 0.2
