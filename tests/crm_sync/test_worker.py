@@ -20,9 +20,17 @@ pytestmark = [pytest.mark.services, pytest.mark.timeout(180)]
 
 @pytest.fixture(scope="module")
 def crm_worker(request):
-    # The worker runs the production settings: it needs the key the test encrypted with.
+    # The worker runs the production settings: it needs the key the test encrypted with
+    # (read from the environment when the worker starts; put back afterwards).
+    saved = os.environ.get("FIELD_ENCRYPTION_KEY")
     os.environ["FIELD_ENCRYPTION_KEY"] = settings.FIELD_ENCRYPTION_KEY
-    return request.getfixturevalue("worker")
+    try:
+        yield request.getfixturevalue("worker")
+    finally:
+        if saved is None:
+            os.environ.pop("FIELD_ENCRYPTION_KEY", None)
+        else:
+            os.environ["FIELD_ENCRYPTION_KEY"] = saved
 
 
 @pytest.mark.django_db(transaction=True)
