@@ -316,11 +316,16 @@ class KpiGrain(models.Model):
     """
 
     # No single-column indexes: the key below serves every lookup, and each index costs
-    # every rollup write.
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # every rollup write. No database-level foreign keys either (their deferred checks ran
+    # once per written row at commit, a third of a full rollup); Django still cascades.
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     user_id = models.BigIntegerField()
     org_unit_id = models.BigIntegerField()
-    week = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", db_index=False)
+    week = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     numerator = models.BigIntegerField(default=0)
     denominator = models.BigIntegerField(default=0)
     open_pipeline = models.BigIntegerField(default=0)
@@ -356,11 +361,16 @@ class KpiValue(models.Model):
         NO_TARGET = "no_target", _("No target")
 
     # Metric and period lookups use the key and the (period, metric, owner_type) index:
-    # no single-column indexes, which every rollup write would have to maintain.
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # no single-column indexes, which every rollup write would have to maintain, and no
+    # database-level foreign keys (checked per written row at commit); Django cascades.
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     owner_type = models.CharField(max_length=4, choices=OwnerType.choices)
     owner_id = models.BigIntegerField()
-    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+", db_index=False)
+    period = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     numerator = models.BigIntegerField(default=0)
     denominator = models.BigIntegerField(default=0)
     actual = models.BigIntegerField(_("actual"), default=0)

@@ -27,15 +27,34 @@ Credit
     a rep never moves history. Facts dated outside every generated fiscal year are not
     rolled up; generate the year, then `full_recompute(fiscal_year=...)`.
 
+More metrics
+    Admin metrics (`Metric.is_system` false, active, aggregation sum) are filters over the
+    same facts: the sum of amounts (unit currency) or the count of one fact kind, placed by
+    `Metric.date_field` (default: the fact's own date, as the drill-down), restricted by
+    `Metric.filters` — Django lookups on the fact, the definition `kpis.selectors.facts`
+    applies when drilling down; deal metrics follow the credit shares and may use the close
+    or created date. A metric that cannot be computed (unknown field, no amount, ratio
+    aggregation) is skipped and named in the full rollup's stats. Filters through related
+    rows (`customer__industry`) follow a change of the fact, not of the related row: the
+    next full rollup picks those up. `lead_conversion_rate` (leads created in the period
+    that are converted ÷ leads created, a ratio) is computed once the catalog has it.
+
 Full and incremental
-    `full_recompute` rebuilds the grains with one INSERT … SELECT … GROUP BY per fact source
-    (facts joined to a day→week table), then the rep cells (grains · the week's 4 periods)
-    and the unit cells (grains per unit · org ancestors · periods) in SQL.
+    `full_recompute` computes the grains with one GROUP BY per fact source (facts joined to
+    a day→week table) into a temporary table, the rep cells (grains · the week's 4 periods),
+    the unit cells (grains per unit · org ancestors · periods) and retention (one pass over
+    the orders, then each period against the previous one) into another, with `actual` and
+    the forecast of cells without a target computed in SQL; Python derives only cells with
+    a target. Both are then merged (`_merge`): only rows that differ are deleted, updated
+    or inserted, so a rerun over unchanged facts writes nothing.
     `drain_outbox` takes dirty keys (fact, rep, unit, day), recomputes only the grains of
-    those (rep, unit, week) triples from the facts, and adds the differences to the rep's
-    and the ancestor units' cells of the 4 periods containing the week; retention cells of
-    those periods and the following ones are recomputed from orders. Both then derive
-    target, attainment, pace … with the same code, so the tables are identical.
+    those (rep, unit, week) triples from the facts — deal credit through the copies of the
+    deal's dates on `DealShare`, indexed with the rep — and adds the differences to the
+    rep's and the ancestor units' cells of the 4 periods containing the week; retention
+    cells of those periods and the following ones are recomputed from orders (the one part
+    whose cost follows the orders of those periods, not the changes). Both derive target,
+    attainment, pace … with the same rules (`derive`, and its SQL twin for forecasts), so
+    the tables are identical (property-tested against pandas).
     Runs are serialised by a PostgreSQL advisory lock (SQLite has one writer anyway) and
     keys are claimed with DELETE … RETURNING (plus FOR UPDATE SKIP LOCKED on PostgreSQL).
 """
@@ -139,10 +158,10 @@ _SHARE_JOIN = "JOIN kpis_deal d ON d.id = s.deal_id"
 _FIRST_WON = """(
     SELECT ev.customer_id AS cid, MIN(ev.day) AS first_day FROM (
         SELECT d.customer_id, d.close_date AS day FROM kpis_deal d
-        WHERE d.status = 'won' AND d.deleted_at IS NULL AND d.customer_id IS NOT NULL{deal_filter}
+        WHERE d.status = 'won' AND d.deleted_at IS NULL AND d.customer_id IS NOT NULL
         UNION ALL
         SELECT o.customer_id, o.order_date AS day FROM kpis_order o
-        WHERE o.deleted_at IS NULL AND o.customer_id IS NOT NULL{order_filter}
+        WHERE o.deleted_at IS NULL AND o.customer_id IS NOT NULL
     ) ev GROUP BY ev.customer_id
 ) fw"""
 
@@ -345,6 +364,14 @@ def _analyze(cursor: Any, name: str) -> None:
     turned joins of a few thousand keys into seconds-long plans: give it statistics."""
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {name}")
+
+
+def _nested_loops(cursor: Any, on: bool) -> None:
+    """Index probes per key: no hash joins, and no bitmaps that AND in the huge org-unit
+    index (a team's whole history) beside the (rep, date) index."""
+    if connection.vendor == "postgresql":
+        for setting in ("enable_hashjoin", "enable_bitmapscan"):
+            cursor.execute(f"SET LOCAL {setting} = {'off' if on else 'on'}")
 
 
 def _tune(cursor: Any) -> None:
@@ -784,24 +811,41 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _source_sql(src: _Source, *, keys: str | None, first_won_filter: str = "") -> str:
+# new_customers of the drain's keys: a customer's first live won deal or order falls in
+# the key's week when it has one in the week and none before (as `_FIRST_WON`), found per
+# customer of the key's rep and unit through the facts' customer indexes — not by taking
+# the first date of every customer.
+_NEW_CUSTOMERS_KEYED = f"""
+SELECT k.user_id, k.org_unit_id, k.week_id, COUNT(*) * {SCALE} AS c0
+FROM kpis_tmp_keys k
+JOIN kpis_customer c ON c.owner_id = k.user_id AND c.org_unit_id = k.org_unit_id
+WHERE c.deleted_at IS NULL
+AND (EXISTS (SELECT 1 FROM kpis_deal d WHERE d.customer_id = c.id AND d.status = 'won'
+        AND d.deleted_at IS NULL AND d.close_date >= k.day_from AND d.close_date <= k.day_to)
+    OR EXISTS (SELECT 1 FROM kpis_order o WHERE o.customer_id = c.id AND o.deleted_at IS NULL
+        AND o.order_date >= k.day_from AND o.order_date <= k.day_to))
+AND NOT EXISTS (SELECT 1 FROM kpis_deal d WHERE d.customer_id = c.id AND d.status = 'won'
+    AND d.deleted_at IS NULL AND d.close_date < k.day_from)
+AND NOT EXISTS (SELECT 1 FROM kpis_order o WHERE o.customer_id = c.id AND o.deleted_at IS NULL
+    AND o.order_date < k.day_from)
+GROUP BY k.user_id, k.org_unit_id, k.week_id
+"""
+
+
+def _source_sql(src: _Source, *, keys: str | None) -> str:
     cols = ", ".join(f"{expr} AS c{i}" for i, expr in enumerate(src.columns))
-    joins = src.joins.format(
-        first_won=_FIRST_WON.format(deal_filter=first_won_filter, order_filter=first_won_filter)
-        if "{first_won}" in src.joins
-        else ""
-    )
+    joins = src.joins.format(first_won=_FIRST_WON if "{first_won}" in src.joins else "")
     if keys is None:
         return (
             f"SELECT {src.user} AS user_id, {src.unit} AS org_unit_id, dw.week_id AS week_id, "
             f"{cols} FROM {src.first} {joins} JOIN kpis_tmp_dw dw ON dw.day = {src.day} "
             f"WHERE {src.where} GROUP BY {src.user}, {src.unit}, dw.week_id"
         )
+    # The week's bounds come with the key, so the fact's (rep, date) index takes both.
     return (
         f"SELECT k.user_id, k.org_unit_id, k.week_id, {cols} FROM {keys} k "
-        f"JOIN salesgoals_period w ON w.id = k.week_id "
         f"JOIN {src.first} ON {src.user} = k.user_id AND {src.unit} = k.org_unit_id "
-        f"{joins} WHERE {src.where} AND {src.day} >= w.start AND {src.day} <= w.{_q('end')} "
+        f"{joins} WHERE {src.where} AND {src.day} >= k.day_from AND {src.day} <= k.day_to "
         f"GROUP BY k.user_id, k.org_unit_id, k.week_id"
     )
 
@@ -1388,6 +1432,9 @@ def _apply(
     deltas: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     retention: dict[tuple[str, int, int], tuple[int, int]] = {}
     with connection.cursor() as cursor:
+        # A drain's keys are few: reach their facts through the (rep, date) indexes rather
+        # than hashing whole fact tables, which the planner picks for a few thousand keys.
+        _nested_loops(cursor, True)
         for name, wanted in triples.items():
             src = sources[name]
             metrics = [m for m in src.metrics if m[0] in metric_ids]
@@ -1396,16 +1443,13 @@ def _apply(
             _temp_table(
                 cursor,
                 "kpis_tmp_keys",
-                "user_id bigint, org_unit_id bigint, week_id bigint",
-                sorted(wanted),
+                "user_id bigint, org_unit_id bigint, week_id bigint, day_from date, day_to date",
+                [(u, o, w, cal.periods[w].start, cal.periods[w].end) for u, o, w in sorted(wanted)],
             )
-            first_won_filter = ""
             if name == "customer":
-                first_won_filter = (
-                    " AND customer_id IN (SELECT c2.id FROM kpis_customer c2 JOIN kpis_tmp_keys k2"
-                    " ON c2.owner_id = k2.user_id AND c2.org_unit_id = k2.org_unit_id)"
-                )
-            sql = _source_sql(src, keys="kpis_tmp_keys", first_won_filter=first_won_filter)
+                sql = _NEW_CUSTOMERS_KEYED
+            else:
+                sql = _source_sql(src, keys="kpis_tmp_keys")
             cursor.execute(sql, list(src.params))
             fresh: dict[tuple[int, int, int], tuple[int, ...]] = {
                 (int(u), int(o), int(w)): tuple(int(c or 0) for c in cols)
@@ -1478,6 +1522,7 @@ def _apply(
             for chunk in _chunks(removed):
                 KpiGrain.objects.filter(pk__in=chunk).delete()
         _drop(cursor, "kpis_tmp_keys")
+        _nested_loops(cursor, False)
         step("grains")
         if ret_reps or ret_units:
             wanted_units = set().union(*ret_units.values())

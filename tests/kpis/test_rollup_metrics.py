@@ -226,7 +226,7 @@ def test_drain_query_count_does_not_grow_with_the_changes(
         services.order_upsert(owner=rep, order_date=day, amount=Decimal("1.00"))
         services.activity_upsert(owner=rep, activity_date=day, subject="S")
     # when / then: one batch costs a fixed number of queries, whatever it holds
-    with django_assert_max_num_queries(90):
+    with django_assert_max_num_queries(100):
         stats = rollup.drain_outbox(today=TODAY)
     assert stats["batches"] == 1
     assert stats["keys"] >= 3 * facts
