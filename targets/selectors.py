@@ -214,7 +214,7 @@ def revisions_for(plan: TargetPlan) -> QuerySet[TargetRevision]:
 
 
 def plan_events(plan: TargetPlan) -> QuerySet:
-    return plan.events.select_related("actor").order_by("-at", "-pk")
+    return plan.events.select_related("actor", "plan__metric").order_by("-at", "-pk")
 
 
 def unit_lines_q(path: str) -> Q:

@@ -130,3 +130,17 @@ def test_outsider_gets_403_and_unknown_404(client, org):
         assert client.get(reverse(name, args=[plan.pk])).status_code == 403, name
     assert client.get(reverse("targets:plan", args=[99999])).status_code == 404
     assert client.post(reverse("targets:step", args=[plan.pk, "submit"])).status_code == 403
+
+
+def test_plan_page_audit_trail_is_readable_and_constant_queries(
+    client, org, django_assert_max_num_queries
+):
+    plan = make_plan(org)
+    services.plan_decompose(plan=plan, actor=org.executive, period_method="even")
+    services.plan_submit(plan=plan, actor=org.executive)
+    client.force_login(org.executive)
+    with django_assert_max_num_queries(30):
+        page = client.get(reverse("targets:plan", args=[plan.pk])).content.decode()
+    assert "Period split: By working days → Evenly" in page
+    assert "Status: Draft → Submitted" in page
+    assert "12,000,000" in page
