@@ -11,7 +11,7 @@ Seeds (the shape of an owner's year, per week):
   owner's own actuals per working day in the same months of the last three years times this
   year's working days (so a Spring Festival that moves from February to January moves the
   weight with it), blended 80/20 with the working days, and working days alone without
-  history;
+  history (a rep follows their unit's history: one person's is too thin);
 - a month's weight is spread over its weeks by the working days the owner can work there: a rep
   hired in July or leaving in May has zero seed outside employment; a unit is zero only where
   none of its people can work.
@@ -326,7 +326,14 @@ def plan_inputs(
     base = _base_month_weights(plan, months, root_values)
     own: dict[OwnerKey, dict[int, float]] = {}
     if plan.period_method == PeriodMethod.SEASONAL:
-        own = _seasonal_month_weights(plan, months, {s.key for s in specs} | {plan_root_key})
+        # Units follow their own history; a rep's history is too thin to shape a year, so a
+        # rep follows their unit's.
+        units = {s.key for s in specs if s.key[0] == UNIT} | {plan_root_key}
+        own = _seasonal_month_weights(plan, months, units)
+        parent_of = {s.key: s.parent for s in specs}
+        for spec in specs:
+            if spec.key[0] == REP and parent_of.get(spec.key) in own:
+                own[spec.key] = own[parent_of[spec.key]]
         if plan_root_key in own:
             base = (
                 own.pop(plan_root_key)

@@ -146,3 +146,20 @@ def test_headcount_with_several_late_hires_in_one_team_stays_possible(org):
     per_day_july = value(plan, team_a, july.pk) / july.working_days
     per_day_september = value(plan, team_a, september.pk) / september.working_days
     assert per_day_september > 2 * per_day_july
+
+
+def test_seasonal_reps_follow_their_units_history(org):
+    history(("unit", org.company.pk), {})
+    history(("unit", org.north.pk), {})
+    history(("unit", org.team_a.pk), {11: 400})  # Team A sells its year in November
+    history(("rep", org.rep.pk), {2: 900})  # one rep's own history is noise
+    plan = make_plan(org, period_method="seasonal")
+    october, november = period(PeriodKind.MONTH, 10), period(PeriodKind.MONTH, 11)
+    team = value(plan, ("unit", org.team_a.pk), november.pk) / value(
+        plan, ("unit", org.team_a.pk), october.pk
+    )
+    rep = value(plan, ("rep", org.rep.pk), november.pk) / value(
+        plan, ("rep", org.rep.pk), october.pk
+    )
+    assert team > 1.3 * november.working_days / october.working_days
+    assert rep == pytest.approx(team, rel=0.01)
