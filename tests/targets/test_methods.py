@@ -163,3 +163,17 @@ def test_seasonal_reps_follow_their_units_history(org):
     )
     assert team > 1.3 * november.working_days / october.working_days
     assert rep == pytest.approx(team, rel=0.01)
+
+
+def test_one_reps_own_history_does_not_shape_their_year(org):
+    history(("unit", org.company.pk), {})
+    history(("rep", org.rep.pk), {2: 900})  # a lucky February last year
+    plan = make_plan(org, period_method="seasonal")
+    january, february = period(PeriodKind.MONTH, 1), period(PeriodKind.MONTH, 2)
+    mine = value(plan, ("rep", org.rep.pk), february.pk) / value(
+        plan, ("rep", org.rep.pk), january.pk
+    )
+    peer = value(plan, ("rep", org.rep_a2.pk), february.pk) / value(
+        plan, ("rep", org.rep_a2.pk), january.pk
+    )
+    assert mine == pytest.approx(peer, rel=0.01)
