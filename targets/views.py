@@ -426,6 +426,10 @@ def my_targets(request: HttpRequest) -> HttpResponse:
                 "line": line,
                 "acknowledged": line.acknowledged_version == plan.version,
                 "cells": [(p, format_value(plan.metric, line.value_of(p.pk))) for p in periods],
+                "year": format_value(
+                    plan.metric,
+                    line.value_of(selectors.plan_periods_of_kind(plan, PeriodKind.YEAR)[0].pk),
+                ),
             }
         )
     return render(request, "targets/mine.html", {"items": items, "kind": kind, "kinds": KINDS})
