@@ -635,6 +635,7 @@ _SAVE_FIELDS = [
 ]
 _VALUE_COLUMNS = _SAVE_FIELDS[:-1]  # what a cell holds besides its key and timestamp
 _CELL_COLUMNS = [*_KEY_COLUMNS, *_VALUE_COLUMNS]
+_CELL_ORDER = "owner_type, owner_id, period_id, metric_id"
 _NO_TARGET = str(KpiValue.Status.NO_TARGET)
 
 
@@ -938,13 +939,14 @@ def _merge(
     values: list[str],
     scope: str,
     now: Any = None,
+    order: str | None = None,
 ) -> dict[str, int]:
     """Make `table` equal `staging` within `scope` (a condition on `table`'s rows), writing
     only what differs: delete the rows staging lacks, update the rows whose values changed,
     insert the new ones. A rollup that changes little writes little; `computed_at` (`now`)
     moves only on rows that were written."""
     if connection.vendor == "postgresql":
-        return _merge_pg(cursor, table, staging, key, values, scope, now)
+        return _merge_pg(cursor, table, staging, key, values, scope, now, order)
     # SQLite: index the staging table, or every probe is a scan.
     cursor.execute(f"CREATE INDEX {staging}_key ON {staging} ({', '.join(key)})")
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
@@ -981,6 +983,7 @@ def _merge_pg(
     values: list[str],
     scope: str,
     now: Any,
+    order: str | None = None,
 ) -> dict[str, int]:
     """`_merge` on PostgreSQL: one hash full join of the scope and the staging table finds
     every difference (instead of one anti-join per kind of write); the writes then go by id."""
@@ -1008,7 +1011,7 @@ def _merge_pg(
     cursor.execute(
         f"INSERT INTO {table} ({', '.join([*columns, *stamp])}) "
         f"SELECT {picks} FROM kpis_tmp_diff WHERE vid IS NULL "
-        f"ORDER BY {', '.join(key)}",
+        f"ORDER BY {order or ', '.join(key)}",
         params,
     )
     inserted = cursor.rowcount
@@ -1230,6 +1233,9 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 f"(metric_id = {retention_id} AND period_id IN "
                 "(SELECT period_id FROM kpis_tmp_rp))",
                 now=now,
+                # New cells go to the heap by owner and period, so a drain's cells of one
+                # owner and period (every metric) share pages, as the dashboards read them.
+                order=_CELL_ORDER,
             )
             step("cells_merge")
             _drop(
@@ -1618,7 +1624,7 @@ def _load_cells(keys: set[CellKey]) -> dict[CellKey, _Cell]:
             cursor,
             "kpis_tmp_cells",
             "metric_id bigint, owner_type varchar(4), owner_id bigint, period_id bigint",
-            sorted(keys),
+            sorted(keys, key=lambda k: (k[1], k[2], k[3], k[0])),  # heap order
         )
         cursor.execute(
             f"SELECT {', '.join('v.' + f for f in fields)} FROM kpis_kpivalue v "
@@ -1649,14 +1655,14 @@ _CELL_TYPES = {
 
 
 def _save_cells(cells: list[Any]) -> None:
-    """Upsert cells (INSERT … ON CONFLICT DO UPDATE on both backends), in key order.
+    """Upsert cells (INSERT … ON CONFLICT DO UPDATE on both backends), by owner and period.
 
     Raw SQL rather than `bulk_create(update_conflicts=True)`: the same statement, without
     the ORM's per-value preparation, which dominated the drain's time.
     """
     if not cells:
         return
-    cells.sort(key=lambda v: (v.metric_id, v.period_id, v.owner_type, v.owner_id))
+    cells.sort(key=lambda v: (v.owner_type, v.owner_id, v.period_id, v.metric_id))
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     columns = [*_KEY_COLUMNS, *_SAVE_FIELDS]
     spec = [(c, _CELL_TYPES.get(c, "bigint")) for c in columns]
