@@ -13,9 +13,9 @@ The time inside `kpis.services` (the fact writes, not ours) is reported on its o
 outbox drain is switched off during the sync and timed separately afterwards.
 
 Usage:
-    .venv/bin/python bench/crm_sync.py                       # 100,000 deals per CRM, SQLite
+    .venv/bin/python bench/sync.py                       # 100,000 deals per CRM, SQLite
     DATABASE_URL=postgres://salesgoals:salesgoals@127.0.0.1:5432/salesgoals \\
-        .venv/bin/python bench/crm_sync.py --deals 100000
+        .venv/bin/python bench/sync.py --deals 100000
 """
 
 from __future__ import annotations
