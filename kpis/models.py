@@ -145,6 +145,12 @@ class Deal(Fact, Currency):
         indexes = [
             models.Index(fields=["status", "close_date"]),
             models.Index(fields=["owner", "close_date"]),
+            # The rollup drain: a customer's live won deals by date (new customers).
+            models.Index(
+                fields=["customer", "close_date"],
+                condition=Q(status="won", deleted_at__isnull=True),
+                name="deal_customer_won",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,7 +206,15 @@ class Order(Fact, Currency):
         verbose_name = _("sales order")
         verbose_name_plural = _("sales orders")
         constraints = _fact_constraints("order")
-        indexes = [models.Index(fields=["owner", "order_date"])]
+        indexes = [
+            models.Index(fields=["owner", "order_date"]),
+            # The rollup drain: a customer's live orders by date (new customers).
+            models.Index(
+                fields=["customer", "order_date"],
+                condition=Q(deleted_at__isnull=True),
+                name="order_customer_live",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
