@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 import crm_sync.api
 import kpis.api
+import plans.api
 import targets.api
 from kpis import api_dashboards, api_kpi
 
@@ -17,6 +18,7 @@ api_kpi.register(router)
 api_dashboards.register(router)
 targets.api.register(router)
 crm_sync.api.register(router)
+plans.api.register(router)
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),
