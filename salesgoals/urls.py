@@ -17,6 +17,7 @@ urlpatterns = [
     path("dashboards/", include("kpis.urls_dashboards")),
     path("targets/", include("targets.urls")),
     path("crm/", include("crm_sync.urls")),
+    path("plans/", include("plans.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
