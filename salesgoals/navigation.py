@@ -48,8 +48,9 @@ AREAS: tuple[Area, ...] = (
         "plans",
         _("Plans and reviews"),
         _("Sales strategies, action plans, periodic reports, feedback and market changes."),
-        "area",
+        "plans:feedback-list",
         ALL_ROLES,
+        built=True,
     ),
     Area(
         "incentives",
