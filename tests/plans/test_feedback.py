@@ -307,3 +307,22 @@ def test_navigation_links_to_inbox(org: Org, client) -> None:
     client.force_login(org.rep)
     body = client.get(reverse("home")).content.decode()
     assert reverse("plans:feedback-list") in body
+
+
+# --- Demo ----------------------------------------------------------------------------------
+
+
+def test_demo_feedback_threads() -> None:
+    import datetime
+
+    from salesgoals.demo import seed_all
+
+    ctx = seed_all(today=datetime.date(2026, 11, 27), apps=("plans",))
+    items = Feedback.objects.all()
+    assert 6 <= items.count() <= 8
+    assert set(items.values_list("status", flat=True)) == set(Feedback.Status.values)
+    assert items.filter(anonymous=True).exists()
+    assert all(item.org_unit_id for item in items)
+    rep = ctx.logins["rep"]
+    assert selectors.feedback_visible(rep).filter(author=rep).count() == 3
+    assert Notification.objects.filter(dedupe_key__startswith="feedback").exists()
