@@ -358,6 +358,36 @@ class KpiGrain(models.Model):
         return f"{self.metric_id} {self.user_id}/{self.org_unit_id} {self.week_id}"
 
 
+class KpiBuyer(models.Model):
+    """Rollup state for retention: a customer bought from (rep, unit as of the order, week).
+
+    Written only by `kpis.rollup` (rebuilt by the full rollup, kept by the drain from the
+    order keys), so that a drain changes retention by the customers whose buying changed
+    instead of recounting every customer of every ancestor unit.
+    """
+
+    user_id = models.BigIntegerField()
+    org_unit_id = models.BigIntegerField()
+    week = models.ForeignKey(
+        Period, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    customer_id = models.BigIntegerField()
+    orders = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("KPI rollup buyer")
+        verbose_name_plural = _("KPI rollup buyers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user_id", "org_unit_id", "week", "customer_id"], name="kpibuyer_key"
+            )
+        ]
+        indexes = [models.Index(fields=["customer_id", "week"], name="kpibuyer_customer")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.user_id}/{self.org_unit_id} {self.week_id}"
+
+
 class KpiValue(models.Model):
     """One rolled-up cell: a metric for a rep or unit over a period, with its target and pace.
 

@@ -1128,6 +1128,29 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
                 "week_id IN (SELECT DISTINCT week_id FROM kpis_tmp_up)",
             )
             step("grains_merge")
+            _temp_table(
+                cursor,
+                "kpis_tmp_buyer",
+                ", ".join(f"{c} bigint" for c in [*_BUYER_KEY, "orders"]),
+                [],
+            )
+            cursor.execute(
+                f"INSERT INTO kpis_tmp_buyer ({', '.join(_BUYER_KEY)}, orders) "
+                "SELECT o.owner_id, o.org_unit_id, dw.week_id, o.customer_id, COUNT(*) "
+                "FROM kpis_order o JOIN kpis_tmp_dw dw ON dw.day = o.order_date "
+                "WHERE o.deleted_at IS NULL AND o.customer_id IS NOT NULL "
+                "GROUP BY o.owner_id, o.org_unit_id, dw.week_id, o.customer_id"
+            )
+            stats["buyers"] = _merge(
+                cursor,
+                "kpis_kpibuyer",
+                "kpis_tmp_buyer",
+                _BUYER_KEY,
+                ["orders"],
+                "week_id IN (SELECT DISTINCT week_id FROM kpis_tmp_up)",
+            )
+            _drop(cursor, "kpis_tmp_buyer")
+            step("buyers")
 
             # 2. Cells: rep and unit sums of the grains, retention, target-only cells.
             _temp_table(cursor, "kpis_tmp_cell", _CELL_SQL_TYPES, [])
@@ -1420,23 +1443,17 @@ def _apply(
     metric_ids = _metric_ids()
     sources, by_fact, _skipped = _sources()
     triples: dict[str, set[tuple[int, int, int]]] = defaultdict(set)
-    ret_reps: dict[int, set[int]] = defaultdict(set)
-    ret_units: dict[int, set[int]] = defaultdict(set)
+    order_triples: set[tuple[int, int, int]] = set()
     for fact, user_id, unit_id, day in keys:
         week = cal.week_of(day)
         if week is None:
             continue
         for name in by_fact.get(fact, ()):
             triples[name].add((user_id, unit_id, week))
-        if fact == Metric.Fact.ORDER and RETENTION in metric_ids:
-            for pid in cal.up[week]:
-                for target in (pid, cal.next.get(pid)):
-                    if target is not None:
-                        ret_reps[target].add(user_id)
-                        ret_units[target].update(ancestors.get(unit_id, (unit_id,)))
+        if fact == Metric.Fact.ORDER:
+            order_triples.add((user_id, unit_id, week))
 
     deltas: dict[CellKey, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    retention: dict[tuple[str, int, int], tuple[int, int]] = {}
     with connection.cursor() as cursor:
         # A drain's keys are few: reach their facts through the (rep, date) indexes rather
         # than hashing whole fact tables, which the planner picks for a few thousand keys.
@@ -1528,36 +1545,18 @@ def _apply(
             for chunk in _chunks(removed):
                 KpiGrain.objects.filter(pk__in=chunk).delete()
         _drop(cursor, "kpis_tmp_keys")
-        _nested_loops(cursor, False)
         step("grains")
-        if ret_reps or ret_units:
-            wanted_units = set().union(*ret_units.values())
-            _temp_table(
-                cursor,
-                "kpis_tmp_anc",
-                "unit_id bigint, anc_id bigint",
-                [(u, a) for u, chain in ancestors.items() for a in chain if a in wanted_units],
-            )
-            wanted_cells = {
-                (0, str(OwnerType.REP), r, pid) for pid, reps in ret_reps.items() for r in reps
-            } | {
-                (0, str(OwnerType.UNIT), u, pid) for pid, units in ret_units.items() for u in units
-            }
-            cursor.execute(
-                _retention_select(cursor, cal, sorted(set(ret_reps) | set(ret_units)), wanted_cells)
-            )
-            retention = {
-                (t, int(o), int(p)): (int(n), int(dn)) for t, o, p, n, dn in cursor.fetchall()
-            }
-            _drop_retention(cursor)
-            _drop(cursor, "kpis_tmp_anc")
-    ret_id = metric_ids.get(RETENTION)
+        if order_triples:
+            ret_id = metric_ids.get(RETENTION)
+            for (owner_type, owner_id, pid), (num, den) in _buyers_update(
+                cursor, cal, ancestors, order_triples
+            ).items():
+                if ret_id is not None:
+                    acc = deltas[(ret_id, owner_type, owner_id, pid)]
+                    acc[0] += num
+                    acc[1] += den
+        _nested_loops(cursor, False)
     touched: set[CellKey] = {k for k, v in deltas.items() if any(v)}
-    if ret_id is not None:
-        for pid, reps in ret_reps.items():
-            touched.update((ret_id, OwnerType.REP, r, pid) for r in reps)
-        for pid, units in ret_units.items():
-            touched.update((ret_id, OwnerType.UNIT, u, pid) for u in units)
     if not touched:
         return
     step("retention")
@@ -1571,14 +1570,11 @@ def _apply(
         cell = existing.get(key)
         if cell is None:
             cell = _Cell(*key)
-        if key[0] == ret_id:
-            cell.numerator, cell.denominator = retention.get((key[1], key[2], key[3]), (0, 0))
-        else:
-            diff = deltas[key]
-            cell.numerator += diff[0]
-            cell.denominator += diff[1]
-            cell.open_pipeline += diff[2]
-            cell.weighted_pipeline += diff[3]
+        diff = deltas[key]
+        cell.numerator += diff[0]
+        cell.denominator += diff[1]
+        cell.open_pipeline += diff[2]
+        cell.weighted_pipeline += diff[3]
         if _empty(cell) and cell.target is None:
             if cell.pk is not None:
                 drop.append(cell.pk)
@@ -1589,7 +1585,7 @@ def _apply(
         derive(cell, d)
     step("derive")
     # Recomputed but equal (e.g. retention of a neighbouring period): no write.
-    write = [v for v in write if before.get(v.key) != v.values()]
+    write = [v for v in write if before.get(v.key) != v.values()]  # e.g. a derived field only
     _save_cells(write)
     for chunk in _chunks(drop):
         KpiValue.objects.filter(pk__in=chunk).delete()
@@ -1597,6 +1593,115 @@ def _apply(
     stats["cells"] += len(write)
     stats["deleted"] += len(drop)
     stats["recomputed"] = stats.get("recomputed", 0) + len(touched)
+
+
+_BUYER_KEY = ["user_id", "org_unit_id", "week_id", "customer_id"]
+
+
+def _buyers_update(
+    cursor: Any,
+    cal: _Calendar,
+    ancestors: dict[int, tuple[int, ...]],
+    triples: set[tuple[int, int, int]],
+) -> dict[tuple[str, int, int], list[int]]:
+    """Bring `KpiBuyer` up to date for these (rep, unit, week) order triples and return the
+    retention changes they make: (owner type, owner id, period) → [Δ retained, Δ bought
+    before].
+
+    A customer counts in a scope's period when any of its buyer rows lies in the scope (the
+    rep, or a unit whose subtree holds the order's unit) and the period. Only customers whose
+    rows of these triples appear or vanish can change a cell: their rows before and after
+    give, for every scope and period whose presence flips, the cells of that period and the
+    next (retained = bought in the previous period and this one; bought before = in the
+    previous one). Cost follows the changed customers' orders, not the table.
+    """
+    _temp_table(
+        cursor,
+        "kpis_tmp_okeys",
+        "user_id bigint, org_unit_id bigint, week_id bigint, day_from date, day_to date",
+        [(u, o, w, cal.periods[w].start, cal.periods[w].end) for u, o, w in sorted(triples)],
+    )
+    cursor.execute(
+        "SELECT k.user_id, k.org_unit_id, k.week_id, o.customer_id, COUNT(*) "
+        "FROM kpis_tmp_okeys k JOIN kpis_order o ON o.owner_id = k.user_id "
+        "AND o.org_unit_id = k.org_unit_id WHERE o.deleted_at IS NULL "
+        "AND o.customer_id IS NOT NULL AND o.order_date >= k.day_from "
+        "AND o.order_date <= k.day_to "
+        "GROUP BY k.user_id, k.org_unit_id, k.week_id, o.customer_id"
+    )
+    fresh = {(int(u), int(o), int(w), int(c)): int(n) for u, o, w, c, n in cursor.fetchall()}
+    cursor.execute(
+        "SELECT b.id, b.user_id, b.org_unit_id, b.week_id, b.customer_id, b.orders "
+        "FROM kpis_kpibuyer b JOIN kpis_tmp_okeys k ON b.user_id = k.user_id "
+        "AND b.org_unit_id = k.org_unit_id AND b.week_id = k.week_id"
+    )
+    old = {(int(u), int(o), int(w), int(c)): (int(pk), int(n)) for pk, u, o, w, c, n in cursor}
+    _drop(cursor, "kpis_tmp_okeys")
+    appeared = fresh.keys() - old.keys()
+    vanished = old.keys() - fresh.keys()
+    customers = sorted({key[3] for key in appeared | vanished})
+    out: dict[tuple[str, int, int], list[int]] = defaultdict(lambda: [0, 0])
+    if customers:
+        _temp_table(
+            cursor, "kpis_tmp_cust", "customer_id bigint PRIMARY KEY", [(c,) for c in customers]
+        )
+        cursor.execute(
+            "SELECT b.customer_id, b.user_id, b.org_unit_id, b.week_id FROM kpis_kpibuyer b "
+            "JOIN kpis_tmp_cust t ON t.customer_id = b.customer_id"
+        )
+        rows_before: dict[int, set[tuple[int, int, int]]] = defaultdict(set)
+        for c, u, o, w in cursor.fetchall():
+            rows_before[int(c)].add((int(u), int(o), int(w)))
+        _drop(cursor, "kpis_tmp_cust")
+        rows_after = {c: set(rows) for c, rows in rows_before.items()}
+        for u, o, w, c in vanished:
+            rows_after.setdefault(c, set()).discard((u, o, w))
+        for u, o, w, c in appeared:
+            rows_after.setdefault(c, set()).add((u, o, w))
+
+        def presence(rows: set[tuple[int, int, int]]) -> set[tuple[str, int, int]]:
+            found: set[tuple[str, int, int]] = set()
+            for u, o, w in rows:
+                scopes = [(str(OwnerType.REP), u)]
+                scopes += [(str(OwnerType.UNIT), a) for a in ancestors.get(o, (o,))]
+                for pid in cal.up.get(w, ()):
+                    found.update((t, sc, pid) for t, sc in scopes)
+            return found
+
+        for c in customers:
+            before = presence(rows_before.get(c, set()))
+            after = presence(rows_after.get(c, set()))
+            cells = set()
+            for t, sc, pid in before ^ after:
+                cells.add((t, sc, pid))
+                if pid in cal.next:
+                    cells.add((t, sc, cal.next[pid]))
+            for t, sc, pid in cells:
+                prev = cal.prev.get(pid)
+                if prev is None:
+                    continue
+                was = (t, sc, prev) in before
+                now_ = (t, sc, prev) in after
+                num = int(now_ and (t, sc, pid) in after) - int(was and (t, sc, pid) in before)
+                den = int(now_) - int(was)
+                if num or den:
+                    acc = out[(t, sc, pid)]
+                    acc[0] += num
+                    acc[1] += den
+    writes = [(*key, n) for key, n in fresh.items() if old.get(key, (0, None))[1] != n]
+    _insert_rows(
+        cursor,
+        "kpis_kpibuyer",
+        [(c, "bigint") for c in [*_BUYER_KEY, "orders"]],
+        writes,
+        "ON CONFLICT (user_id, org_unit_id, week_id, customer_id) "
+        "DO UPDATE SET orders = excluded.orders",
+    )
+    for chunk in _chunks(sorted(old[key][0] for key in vanished)):
+        cursor.execute(
+            f"DELETE FROM kpis_kpibuyer WHERE id IN ({', '.join(str(pk) for pk in chunk)})"
+        )
+    return out
 
 
 def _evaluate(exprs: list[str], cols: tuple[int, ...]) -> tuple[int, int, int, int]:

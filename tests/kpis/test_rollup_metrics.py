@@ -230,3 +230,48 @@ def test_drain_query_count_does_not_grow_with_the_changes(
         stats = rollup.drain_outbox(today=TODAY)
     assert stats["batches"] == 1
     assert stats["keys"] >= 3 * facts
+
+
+def test_drain_changes_retention_by_the_customers_whose_buying_changed(org: Org):
+    # given: a customer who bought from Rep A in March, rolled up
+    buyer = services.customer_upsert(owner=org.rep, name="C", created_date=MAR)
+    services.order_upsert(owner=org.rep, order_date=MAR, amount=Decimal("1.00"), customer=buyer)
+    other = services.customer_upsert(owner=org.rep, name="D", created_date=MAR)
+    services.order_upsert(owner=org.rep, order_date=MAR, amount=Decimal("1.00"), customer=other)
+    rollup.drain_outbox(today=TODAY)
+    april = period("month", datetime.date(2026, 4, 14))
+
+    def retention(owner_type: str, owner_id: int) -> tuple[int, int] | None:
+        v = cell("retention_rate", owner_type, owner_id, april)
+        return None if v is None else (v.numerator, v.denominator)
+
+    assert retention("rep", org.rep.pk) == (0, 2)
+    # when: the customer buys again in April (March unchanged), twice
+    day = datetime.date(2026, 4, 14)
+    again = services.order_upsert(
+        owner=org.rep, order_date=day, amount=Decimal("2.00"), customer=buyer
+    )
+    services.order_upsert(owner=org.rep, order_date=day, amount=Decimal("3.00"), customer=buyer)
+    assert_incremental_equals_full()
+    # then: retained, once, for the rep and every unit above
+    assert retention("rep", org.rep.pk) == (1, 2)
+    assert retention("unit", org.company.pk) == (1, 2)
+    # when: one April order goes (the customer still bought in April), then the March one
+    # moves to Rep C in the South
+    services.fact_soft_delete(fact=again)
+    assert_incremental_equals_full()
+    assert retention("rep", org.rep.pk) == (1, 2)
+    march_order = buyer.orders.filter(order_date=MAR).get()
+    services.order_upsert(
+        owner=org.rep_c,
+        order_date=MAR,
+        amount=Decimal("1.00"),
+        customer=buyer,
+        source=march_order.source,
+        external_id=march_order.external_id,
+    )
+    assert_incremental_equals_full()
+    # then: Rep A lost a March buyer; the company kept it (both orders are inside it)
+    assert retention("rep", org.rep.pk) == (0, 1)
+    assert retention("unit", org.north.pk) == (0, 1)
+    assert retention("unit", org.company.pk) == (1, 2)
