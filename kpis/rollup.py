@@ -50,9 +50,11 @@ Full and incremental
     `drain_outbox` takes dirty keys (fact, rep, unit, day), recomputes only the grains of
     those (rep, unit, week) triples from the facts — deal credit through the copies of the
     deal's dates on `DealShare`, indexed with the rep — and adds the differences to the
-    rep's and the ancestor units' cells of the 4 periods containing the week; retention
-    cells of those periods and the following ones are recomputed from orders (the one part
-    whose cost follows the orders of those periods, not the changes). Both derive target,
+    rep's and the ancestor units' cells of the 4 periods containing the week. Retention
+    keeps `KpiBuyer` (which customer bought from which rep, unit and week; rebuilt by the
+    full rollup): the drain refreshes the rows of the order keys and changes the retention
+    cells of the periods (and the next ones) where a customer's presence flipped, by the
+    customers whose buying changed (`_buyers_update`). Both derive target,
     attainment, pace … with the same rules (`derive`, and its SQL twin for forecasts), so
     the tables are identical (property-tested against pandas).
     Runs are serialised by a PostgreSQL advisory lock (SQLite has one writer anyway) and
@@ -1185,7 +1187,7 @@ def full_recompute(*, fiscal_year: int | None = None, today: datetime.date | Non
             _drop(cursor, "kpis_tmp_grain")
             step("cells")
             if RETENTION in metric_ids:
-                select = _retention_select(cursor, cal, sorted(retention_periods), None)
+                select = _retention_select(cursor, cal, sorted(retention_periods))
                 cursor.execute(
                     insert.format(
                         select=f"SELECT {retention_id} AS metric_id, r.owner_type, r.owner_id, "
@@ -1287,16 +1289,13 @@ def _fy_id(year: int) -> int:
 # --- retention -----------------------------------------------------------------------------
 
 
-def _retention_select(
-    cursor: Any, cal: _Calendar, period_ids: list[int], cells: set[CellKey] | None
-) -> str:
+def _retention_select(cursor: Any, cal: _Calendar, period_ids: list[int]) -> str:
     """A SELECT of (owner_type, owner_id, period_id, numerator, denominator) retention rows:
     customers with a live order in the previous period of the same kind and in this one
     (numerator) over customers with one in the previous period (denominator), per scope.
 
-    Set-based: one pass over the orders marks which (scope, customer, period) bought, then
-    a self-join pairs each period with the previous one. `cells` (retention keys, metric
-    ignored) limits scopes and periods (None: every scope of `period_ids`). Needs
+    Set-based, for the full rollup: one pass over the orders marks which (scope, customer,
+    period) bought, then a self-join pairs each period with the previous one. Needs
     `kpis_tmp_anc`; leaves temporary tables for `_drop_retention`.
     """
     pairs = [(cal.prev[p], p) for p in period_ids if p in cal.prev]
@@ -1315,35 +1314,6 @@ def _retention_select(
         "week_id bigint, period_id bigint",
         [(w, p) for w in weeks for p in cal.up[w] if p in needed],
     )
-    limit_rep = limit_unit = limit_out = ""
-    if cells is not None:
-        prev_of = dict((p, q) for q, p in pairs)
-        scope_rows = {(t, o, p) for _m, t, o, p in cells}
-        scope_rows |= {(t, o, prev_of[p]) for _m, t, o, p in cells if p in prev_of}
-        _temp_table(
-            cursor,
-            "kpis_tmp_rscope",
-            "owner_type varchar(4), owner_id bigint, period_id bigint",
-            sorted(scope_rows),
-        )
-        _temp_table(
-            cursor,
-            "kpis_tmp_rkeys",
-            "owner_type varchar(4), owner_id bigint, period_id bigint",
-            sorted({(t, o, p) for _m, t, o, p in cells}),
-        )
-        limit_rep = (
-            " JOIN kpis_tmp_rscope r ON r.owner_type = 'rep' AND r.owner_id = o.owner_id "
-            "AND r.period_id = u.period_id"
-        )
-        limit_unit = (
-            " JOIN kpis_tmp_rscope r ON r.owner_type = 'unit' AND r.owner_id = a.anc_id "
-            "AND r.period_id = u.period_id"
-        )
-        limit_out = (
-            " JOIN kpis_tmp_rkeys k ON k.owner_type = b.owner_type "
-            "AND k.owner_id = b.owner_id AND k.period_id = n.period_id"
-        )
     orders = (
         "FROM kpis_order o JOIN kpis_tmp_rdw dw ON dw.day = o.order_date "
         "JOIN kpis_tmp_rup u ON u.week_id = dw.week_id"
@@ -1353,10 +1323,10 @@ def _retention_select(
     cursor.execute(
         "CREATE TEMPORARY TABLE kpis_tmp_buy AS "
         "SELECT DISTINCT CAST('rep' AS varchar(4)) AS owner_type, o.owner_id AS owner_id, "
-        f"o.customer_id AS customer_id, u.period_id AS period_id {orders}{limit_rep} {live} "
+        f"o.customer_id AS customer_id, u.period_id AS period_id {orders} {live} "
         "UNION ALL "
         "SELECT DISTINCT CAST('unit' AS varchar(4)), a.anc_id, o.customer_id, u.period_id "
-        f"{orders} JOIN kpis_tmp_anc a ON a.unit_id = o.org_unit_id{limit_unit} {live}"
+        f"{orders} JOIN kpis_tmp_anc a ON a.unit_id = o.org_unit_id {live}"
     )
     if connection.vendor == "postgresql":
         _analyze(cursor, "kpis_tmp_buy")
@@ -1368,8 +1338,8 @@ def _retention_select(
     return (
         "SELECT b.owner_type AS owner_type, b.owner_id AS owner_id, n.period_id AS period_id, "
         "COUNT(c.customer_id) AS numerator, COUNT(*) AS denominator "
-        "FROM kpis_tmp_buy b JOIN kpis_tmp_rnext n ON n.prev_id = b.period_id"
-        f"{limit_out} LEFT JOIN kpis_tmp_buy c ON c.owner_type = b.owner_type "
+        "FROM kpis_tmp_buy b JOIN kpis_tmp_rnext n ON n.prev_id = b.period_id "
+        "LEFT JOIN kpis_tmp_buy c ON c.owner_type = b.owner_type "
         "AND c.owner_id = b.owner_id AND c.customer_id = b.customer_id "
         "AND c.period_id = n.period_id "
         "GROUP BY b.owner_type, b.owner_id, n.period_id"
@@ -1383,8 +1353,6 @@ def _drop_retention(cursor: Any) -> None:
         "kpis_tmp_rnext",
         "kpis_tmp_rdw",
         "kpis_tmp_rup",
-        "kpis_tmp_rscope",
-        "kpis_tmp_rkeys",
     )
 
 
