@@ -46,7 +46,9 @@ def test_wizard_smart_feedback_and_create_in_chinese(
     page.fill("#id_objective", "三年收入翻一番")
     page.locator("#id_value").dispatch_event("change")
     # The SMART panel answers as the form changes: no history yet, so a warning explains it
-    expect(page.get_by_test_id("smart-warnings")).to_contain_text("去年没有实际数据")
+    expect(page.get_by_test_id("smart-warnings")).to_contain_text(
+        "去年没有实际数据", timeout=20_000
+    )
     screenshot("wizard-smart-zh")
     page.get_by_test_id("create-plan").click()
     expect(page.get_by_test_id("error-warnings_reason")).to_be_visible()
