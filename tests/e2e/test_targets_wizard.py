@@ -37,6 +37,7 @@ def test_wizard_smart_feedback_and_create_in_chinese(
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_test_id("plans-empty")).to_be_visible()
     page.get_by_test_id("new-plan").click()
+    page.wait_for_load_state("load")  # htmx is ready once the deferred scripts have run
     company = OrgUnit.objects.get_root_nodes().first()
     page.select_option("#id_metric", str(Metric.objects.get(code="revenue").pk))
     page.select_option("#id_org_unit", str(company.pk))
