@@ -34,7 +34,7 @@ from kpis import selectors, services
 from kpis.forms import FILTERSETS
 from kpis.models import Activity, Customer, Deal, DealShare, Fact, Lead, Order, Payment, Source
 from salesgoals import money
-from salesgoals.api.base import ExportMixin
+from salesgoals.api.base import ExportMixin, bad_request
 from salesgoals.models import User
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -401,12 +401,6 @@ def _merged(fact: Fact, fields: list[str], changes: dict[str, Any]) -> dict[str,
     return {**values, **changes}
 
 
-def _bad_request(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"detail": error.messages})
-
-
 # --- Viewsets -----------------------------------------------------------------------------
 
 
@@ -459,7 +453,7 @@ class FactViewSet(
         try:
             return type(self).upsert(**values, by=self.request.user)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
 
     def create(self, request: Request) -> Response:
         data = self.write(data=request.data, context=self.get_serializer_context())
@@ -559,7 +553,7 @@ class DealViewSet(FactViewSet):
         try:
             deal = mark(deal=deal, by=request.user, **data.validated_data)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
         return Response(self._fresh(deal))
 
     @extend_schema(summary="Mark the deal won", request=DealCloseIn, responses={200: DealOut})

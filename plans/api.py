@@ -16,13 +16,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from plans import selectors, services
 from plans.models import Feedback, FeedbackResponse
-from salesgoals.api.base import ExportMixin
+from salesgoals.api.base import ExportMixin, bad_request
 from salesgoals.api.calendar import _inline_enum
 from salesgoals.api.pagination import StandardPagination
 
@@ -43,12 +42,6 @@ class FeedbackCategoryField(serializers.ChoiceField):
 class FeedbackSubjectField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=Feedback.Subject.choices, **kwargs)
-
-
-def _bad_request(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"detail": error.messages})
 
 
 def _viewer(serializer: serializers.Serializer) -> Any:
@@ -191,7 +184,7 @@ class FeedbackViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSe
         try:
             return fn(**kwargs)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
 
     def _detail(self, item: Feedback) -> dict[str, Any]:
         item = self._item(item.pk)

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from salesgoals import scope
-from salesgoals.api.base import ExportMixin
+from salesgoals.api.base import ExportMixin, bad_request
 from salesgoals.api.pagination import StandardPagination
 from salesgoals.models import FiscalYear, Metric, OrgUnit, PeriodKind
 from targets import excel, rules, selectors, services
@@ -44,12 +44,6 @@ from targets.smart import PlanDraft
 from targets.units import display_value, to_stored
 
 __all__ = ["register"]
-
-
-def _bad_request(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"detail": error.messages})
 
 
 @extend_schema_field(OpenApiTypes.DECIMAL)
@@ -380,7 +374,7 @@ class PlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         try:
             return fn(**kwargs)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
 
     @extend_schema(
         parameters=[

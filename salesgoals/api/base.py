@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
 
 from salesgoals import scope
 
@@ -27,3 +29,11 @@ class ExportMixin:
         ):
             return None
         return super().paginate_queryset(queryset)
+
+
+def bad_request(error: DjangoValidationError) -> ValidationError:
+    """A service's `ValidationError` as the API's structured 400: `{"field": [...]}` or
+    `{"detail": [...]}`."""
+    if hasattr(error, "error_dict"):
+        return ValidationError(error.message_dict)
+    return ValidationError({"detail": error.messages})

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from salesgoals import scope, services
-from salesgoals.api.base import ExportMixin, ScopedObjectPermission
+from salesgoals.api.base import ExportMixin, ScopedObjectPermission, bad_request
 from salesgoals.forms import OrgUnitFilterSet, UserFilterSet
 from salesgoals.models import OrgUnit, Role, User
 from salesgoals.selectors import org_units_annotated
@@ -32,12 +32,6 @@ class AdminWritesPermission(ScopedObjectPermission):
         if not super().has_permission(request, view):
             return False
         return request.method in permissions.SAFE_METHODS or scope.is_admin(request.user)
-
-
-def _bad_request(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"detail": error.messages})
 
 
 # --- Org units ---------------------------------------------------------------------------
@@ -153,7 +147,7 @@ class OrgUnitViewSet(
         try:
             unit = services.org_unit_create(**data.validated_data)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
         return Response(self._fresh(unit), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -163,7 +157,7 @@ class OrgUnitViewSet(
         try:
             unit = services.org_unit_change(unit=unit, **data.validated_data)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
         return Response(self._fresh(unit))
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
@@ -171,7 +165,7 @@ class OrgUnitViewSet(
         try:
             services.org_unit_delete(unit=unit)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -302,7 +296,7 @@ class UserViewSet(
         try:
             user = services.user_create(**values)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
         return Response(self._fresh(user), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -312,7 +306,7 @@ class UserViewSet(
         try:
             user = services.user_update(user=user, by=request.user, **data.validated_data)
         except DjangoValidationError as error:
-            raise _bad_request(error) from error
+            raise bad_request(error) from error
         return Response(self._fresh(user))
 
 
