@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -634,8 +634,6 @@ class PlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
         plan = self._plan(pk)
         revision = plan.revisions.filter(number=number).first()
         if revision is None:
-            from django.http import Http404
-
             raise Http404
         return revision
 

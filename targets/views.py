@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from salesgoals.models import FiscalYear, Metric, PeriodKind
 from salesgoals.selectors import period_tree
 from targets import excel, figures, rules, selectors, services
 from targets.forms import ImportForm, PlanForm, ReasonForm, ResplitForm, RevisionForm
-from targets.models import OwnerType, TargetPlan, TargetRevision
+from targets.models import OwnerMethod, OwnerType, TargetPlan, TargetRevision
 from targets.units import format_value, from_stored, to_stored
 
 KINDS = [
@@ -336,8 +336,6 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     plan = _plan(request, pk)
     revision = plan.revisions.filter(number=number).select_related("author", "decided_by").first()
     if revision is None:
-        from django.http import Http404
-
         raise Http404
     if request.method == "POST":
         try:
@@ -487,26 +485,26 @@ def plan_owners(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("targets:owners", pk=plan.pk)
     editable = {line.key: rules.can_edit_line(request.user, plan, line) for line in lines}
-    child_of = {line.parent_key for line in plan.lines.only("parent_type", "parent_id")}
+    # For each unit in view: may the user change how it splits among its children?
+    splits_editable: dict[tuple[str, int], bool] = {}
+    for line in lines:
+        if line.parent_key is not None:
+            parent = line.parent_key
+            splits_editable[parent] = splits_editable.get(parent, False) or editable[line.key]
+    manages = rules.can_manage(request.user, plan)
     rows = [
         {
             "line": line,
             "weight_editable": plan.is_editable and editable[line.key],
             "unit_editable": plan.is_editable
             and line.owner_type == OwnerType.UNIT
-            and line.key in child_of
-            and (
-                rules.can_manage(request.user, plan)
-                if line.parent_type == ""
-                else any(editable.get(k.key, False) for k in lines if k.parent_key == line.key)
-            ),
+            and line.key in splits_editable
+            and (manages if line.parent_type == "" else splits_editable[line.key]),
             "over": (plan.over_assignment_bp if line.parent_type == "" else line.over_assignment_bp)
             / 100,
         }
         for line in lines
     ]
-    from targets.models import OwnerMethod
-
     return render(
         request,
         "targets/owners.html",
