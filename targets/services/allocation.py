@@ -442,22 +442,9 @@ def plan_cells_update(
             prefix = by_key[below].unit_path
             solved = [line for line in lines if line.unit_path.startswith(prefix)]
             solved.sort(key=lambda line: line.key != below)  # the subtree's root first
-            specs = [
-                OwnerSpec(
-                    line.key,
-                    None if line.key == below else line.parent_key,
-                    line.name,
-                    line.unit_path,
-                    line.depth,
-                    line.hire_date,
-                    line.leave_date,
-                )
-                for line in solved
-            ]
             inputs = plan_inputs(
                 plan,
                 lines=solved,
-                specs=specs,
                 total=by_key[below].value_of(year_id),
                 plan_root=by_key.get(root) or plan.lines.get(owner_type=root[0], owner_id=root[1]),
             )

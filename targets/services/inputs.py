@@ -286,6 +286,7 @@ def plan_inputs(
 ) -> PlanInputs:
     """The engine problem of `plan` for the given lines (owners) and their locks.
 
+    Without `specs` the owner tree comes from the lines, the first line being the root.
     `lines` may be one unit's subtree (its line first, as the problem's root) for a local
     rebalance; `plan_root` then brings the plan root's values, which the `manual` split's
     base shape comes from, so a local solve sees exactly the seeds a full one would.
@@ -293,10 +294,11 @@ def plan_inputs(
     periods = plan_periods(plan.fiscal_year)
     by_line = {line.key: line for line in lines}
     if specs is None:
+        root_key = lines[0].key if lines else None  # the problem's root has no parent
         specs = [
             OwnerSpec(
                 line.key,
-                line.parent_key,
+                None if line.key == root_key else line.parent_key,
                 line.name,
                 line.unit_path,
                 line.depth,
