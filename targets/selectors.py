@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from salesgoals.models import Period, PeriodKind, User
+from salesgoals.models import Period, User
 from salesgoals.selectors import period_tree
 from targets import rules
 from targets.models import OwnerType, TargetLine, TargetPlan, TargetRevision
@@ -142,10 +142,14 @@ def grid_rows(
     user: User,
     plan: TargetPlan,
     periods: list[Period],
+    year: Period,
     parent: tuple[str, int] | None = None,
 ) -> list[GridRow]:
-    """The rows the grid shows: the plan's top visible line(s), or the children of `parent`."""
-    year = next(p for p in period_tree(plan.fiscal_year) if p.kind == PeriodKind.YEAR)
+    """The rows the grid shows: the plan's top visible line(s), or the children of `parent`.
+
+    `periods` are the columns; `year` is the plan's year period (row totals and the
+    over-assignment column).
+    """
     visible = _visible_lines(user, plan)
     if parent is None:
         candidates = list(visible)

@@ -135,8 +135,12 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _grid_context(request: HttpRequest, plan: TargetPlan, kind: str, parent=None) -> dict:
-    periods = selectors.plan_periods_of_kind(plan, kind)
-    rows = selectors.grid_rows(user=request.user, plan=plan, periods=periods, parent=parent)
+    every = period_tree(plan.fiscal_year)
+    periods = [p for p in every if p.kind == kind]
+    year = next(p for p in every if p.kind == PeriodKind.YEAR)
+    rows = selectors.grid_rows(
+        user=request.user, plan=plan, periods=periods, year=year, parent=parent
+    )
     metric = plan.metric
     for row in rows:
         row.cells = [
@@ -154,7 +158,6 @@ def _grid_context(request: HttpRequest, plan: TargetPlan, kind: str, parent=None
             if row.children_sum is not None and row.year_value
             else None
         )
-    year = selectors.plan_periods_of_kind(plan, PeriodKind.YEAR)[0]
     return {"plan": plan, "periods": periods, "rows": rows, "kind": kind, "year": year}
 
 
