@@ -1,6 +1,8 @@
 from django.urls import path
 
 from plans import views
+from plans.views import actions as action_views
+from plans.views import reports as report_views
 
 app_name = "plans"
 
@@ -10,4 +12,6 @@ urlpatterns = [
     path("feedback/<int:pk>/", views.feedback_detail, name="feedback-detail"),
     path("feedback/<int:pk>/respond/", views.feedback_respond, name="feedback-respond"),
     path("feedback/<int:pk>/status/", views.feedback_status, name="feedback-status"),
+    *action_views.urlpatterns,
+    *report_views.urlpatterns,
 ]

@@ -18,6 +18,8 @@ urlpatterns = [
     path("targets/", include("targets.urls")),
     path("crm/", include("crm_sync.urls")),
     path("plans/", include("plans.urls")),
+    path("incentives/", include("incentives.urls")),
+    path("training/", include("training.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -2,9 +2,11 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 import crm_sync.api
+import incentives.api
 import kpis.api
 import plans.api
 import targets.api
+import training.api
 from kpis import api_dashboards, api_kpi
 
 from . import auth, calendar, metrics, org
@@ -19,6 +21,8 @@ api_dashboards.register(router)
 targets.api.register(router)
 crm_sync.api.register(router)
 plans.api.register(router)
+incentives.api.register(router)
+training.api.register(router)
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),

@@ -251,4 +251,8 @@ class FeedbackViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSe
 
 
 def register(router) -> None:
+    from plans.api import actions, reports
+
     router.register("feedback", FeedbackViewSet, basename="feedback")
+    actions.register(router)
+    reports.register(router)

@@ -101,3 +101,7 @@ class FeedbackResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feedback_id}: {self.text[:40]}"
+
+
+from plans.models.actions import *  # noqa: E402, F403
+from plans.models.reports import *  # noqa: E402, F403

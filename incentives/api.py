@@ -1,0 +1,7 @@
+"""The incentives API."""
+
+from __future__ import annotations
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,7 @@
+"""Reports endpoints of the plans app."""
+
+from __future__ import annotations
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Reports forms of the plans app."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Actions services of the plans app."""
+
+from __future__ import annotations

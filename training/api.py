@@ -1,0 +1,7 @@
+"""The training API."""
+
+from __future__ import annotations
+
+
+def register(router) -> None:
+    pass
