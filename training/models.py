@@ -1,1 +1,0 @@
-"""Tables of this app; it fills up as its capability is built."""
