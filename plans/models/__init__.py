@@ -1,8 +1,8 @@
-"""Tables of the plans app: the feedback channel (反馈机制) so far.
+"""Tables of the plans app: the feedback channel (反馈机制) here, the other areas star-imported.
 
-Feedback is raised by anyone on a target plan or in general; it carries the author's unit at
-creation (the scope it is seen in), a category, a status (open → acknowledged → actioned →
-closed) and a thread of responses. An anonymous item hides its author from everyone but admins.
+Feedback is raised by anyone on a target plan, an action plan, a task or in general; it carries
+the author's unit at creation (the scope it is seen in), a category, a status (open →
+acknowledged → actioned → closed) and a thread of responses. An anonymous item hides its author from everyone but admins.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ class Feedback(models.Model):
 
     class Subject(models.TextChoices):
         TARGET_PLAN = "target_plan", _("Target plan")
+        ACTION_PLAN = "action_plan", _("Action plan")
+        TASK = "task", _("Task")
         GENERAL = "general", _("General")
 
     class Status(models.TextChoices):
@@ -52,6 +54,22 @@ class Feedback(models.Model):
         blank=True,
         related_name="feedback",
         verbose_name=_("target plan"),
+    )
+    action_plan = models.ForeignKey(
+        "plans.ActionPlan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        verbose_name=_("action plan"),
+    )
+    task = models.ForeignKey(
+        "plans.Task",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        verbose_name=_("task"),
     )
     org_unit = models.ForeignKey(
         "salesgoals.OrgUnit",
