@@ -2,7 +2,8 @@
 
 Feedback is raised by anyone on a target plan, an action plan, a task or in general; it carries
 the author's unit at creation (the scope it is seen in), a category, a status (open →
-acknowledged → actioned → closed) and a thread of responses. An anonymous item hides its author from everyone but admins.
+acknowledged → actioned → closed) and a thread of responses. An anonymous item hides its author
+from everyone but admins.
 """
 
 from __future__ import annotations
