@@ -8,5 +8,28 @@ Split by concern: ``catalogue`` (courses, modules, materials, quizzes), ``progre
 
 from __future__ import annotations
 
-from training.models.catalogue import Course  # noqa: F401
-from training.models.progress import Certification  # noqa: F401
+from training.models.catalogue import (
+    AnswerOption,
+    Course,
+    Material,
+    Module,
+    Question,
+    Quiz,
+)
+from training.models.progress import Assignment, Certification, ModuleCompletion, QuizAttempt
+from training.models.recommendations import Recommendation, RecommendationRule
+
+__all__ = [
+    "AnswerOption",
+    "Assignment",
+    "Certification",
+    "Course",
+    "Material",
+    "Module",
+    "ModuleCompletion",
+    "Question",
+    "Quiz",
+    "QuizAttempt",
+    "Recommendation",
+    "RecommendationRule",
+]

@@ -1,0 +1,28 @@
+"""Writes of the training app (see each module's docstring for its rules)."""
+
+from __future__ import annotations
+
+from training.services.assignments import (  # noqa: F401
+    RENEWAL_NOTICE_DAYS,
+    assign,
+    assignment_cancel,
+    certification_issue,
+    certification_reminders_send,
+    grade,
+    module_complete,
+    quiz_submit,
+)
+from training.services.catalogue import (  # noqa: F401
+    ALLOWED_EXTENSIONS,
+    MAX_UPLOAD_BYTES,
+    course_create,
+    course_update,
+    material_add,
+    material_delete,
+    module_delete,
+    module_save,
+    question_add,
+    question_delete,
+    quiz_delete,
+    quiz_set,
+)
