@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "plans-task-reminders": {
+        "task": "plans.tasks.task_reminders_task",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
     "purge-old-notifications": {
         "task": "salesgoals.tasks.purge_read_notifications_task",
         "schedule": crontab(hour=3, minute=15),

@@ -10,13 +10,16 @@ thread; a status change → the author.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from plans import selectors
-from plans.models import Feedback, FeedbackResponse
+from plans.models import ActionPlan, Feedback, FeedbackResponse, Task
+from plans.selectors import actions as action_selectors
 from salesgoals.models import OrgUnit, Role, User
 from salesgoals.services import notification_send
 from targets import rules as target_rules
@@ -41,6 +44,43 @@ def _handlers_of(item: Feedback) -> list[User]:
     return list(User.objects.filter(is_active=True, role=Role.EXECUTIVE).exclude(pk=item.author_id))
 
 
+def _action_subject(
+    actor: User, action_plan: Any, task: Any, errors: dict[str, list[str]]
+) -> tuple[ActionPlan | None, Task | None]:
+    """The action plan and task feedback is about (a task implies its plan), in scope."""
+    if task not in (None, "") and not isinstance(task, Task):
+        task = (
+            Task.objects.select_related("plan").filter(pk=task).first()
+            if str(task).isdigit()
+            else None
+        )
+        if task is None:
+            errors["task"] = [_("Unknown task.")]
+    if isinstance(task, Task):
+        if not action_selectors.task_can_view(actor, task):
+            errors["task"] = [_("This task is outside your scope.")]
+        action_plan = task.plan
+    if action_plan not in (None, "") and not isinstance(action_plan, ActionPlan):
+        found = (
+            ActionPlan.objects.filter(pk=action_plan).first()
+            if str(action_plan).isdigit()
+            else None
+        )
+        if found is None:
+            errors["action_plan"] = [_("Unknown action plan.")]
+        action_plan = found
+    if (
+        isinstance(action_plan, ActionPlan)
+        and not isinstance(task, Task)
+        and not action_selectors.plan_can_view(actor, action_plan)
+    ):
+        errors["action_plan"] = [_("This action plan is outside your scope.")]
+    return (
+        action_plan if isinstance(action_plan, ActionPlan) else None,
+        task if isinstance(task, Task) else None,
+    )
+
+
 def _author_label(item: Feedback) -> str:
     return _("Anonymous") if item.anonymous else item.author.display
 
@@ -55,8 +95,11 @@ def feedback_create(
     plan: TargetPlan | int | None = None,
     subject_type: str | None = None,
     anonymous: bool = False,
+    action_plan: ActionPlan | int | None = None,
+    task: Task | int | None = None,
 ) -> Feedback:
     errors: dict[str, list[str]] = {}
+    action_plan, task = _action_subject(actor, action_plan, task, errors)
     title, text = (title or "").strip(), (text or "").strip()
     if category not in Feedback.Category.values:
         errors["category"] = [_("Choose a category.")]
@@ -73,13 +116,29 @@ def feedback_create(
     if isinstance(plan, TargetPlan) and not target_rules.can_view(actor, plan):
         errors["plan"] = [_("This target plan is outside your scope.")]
     if subject_type is None:
-        subject_type = Feedback.Subject.TARGET_PLAN if plan else Feedback.Subject.GENERAL
+        subject_type = (
+            Feedback.Subject.TASK
+            if task
+            else Feedback.Subject.ACTION_PLAN
+            if action_plan
+            else Feedback.Subject.TARGET_PLAN
+            if plan
+            else Feedback.Subject.GENERAL
+        )
     if subject_type not in Feedback.Subject.values:
         errors["subject_type"] = [_("Unknown subject.")]
     elif subject_type == Feedback.Subject.TARGET_PLAN and not plan and "plan" not in errors:
         errors["plan"] = [_("Choose the target plan this feedback is about.")]
     elif subject_type == Feedback.Subject.GENERAL and plan:
         errors["subject_type"] = [_("Feedback on a target plan has the subject “target plan”.")]
+    elif subject_type == Feedback.Subject.TASK and not task and "task" not in errors:
+        errors["task"] = [_("Choose the task this feedback is about.")]
+    elif subject_type == Feedback.Subject.ACTION_PLAN and not action_plan:
+        errors.setdefault("action_plan", [_("Choose the action plan this feedback is about.")])
+    elif subject_type in (Feedback.Subject.GENERAL, Feedback.Subject.TARGET_PLAN) and (
+        action_plan or task
+    ):
+        errors["subject_type"] = [_("Feedback on an action plan or a task has that subject.")]
     if errors:
         raise ValidationError(errors)
     item = Feedback.objects.create(
@@ -88,6 +147,8 @@ def feedback_create(
         category=category,
         subject_type=subject_type,
         plan=plan if isinstance(plan, TargetPlan) else None,
+        action_plan=action_plan,
+        task=task,
         org_unit_id=actor.org_unit_id,
         title=title,
         text=text,
