@@ -11,3 +11,11 @@ def task_reminders_task() -> dict[str, int]:
     from plans.services.actions import task_reminders_send
 
     return task_reminders_send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def report_reminders_task() -> dict[str, int]:
+    """Weekly: remind reps whose report for the week just ended is missing (once each)."""
+    from plans.services.reports import reports_remind_missing
+
+    return {"sent": reports_remind_missing()}

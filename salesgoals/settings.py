@@ -211,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=30),
         "options": {"expires": 6 * 3600},
     },
+    "plans-report-reminders": {
+        "task": "plans.tasks.report_reminders_task",
+        "schedule": crontab(hour=9, minute=0, day_of_week="mon"),
+        "options": {"expires": 6 * 3600},
+    },
     "purge-old-notifications": {
         "task": "salesgoals.tasks.purge_read_notifications_task",
         "schedule": crontab(hour=3, minute=15),
