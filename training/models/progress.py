@@ -114,6 +114,9 @@ class ModuleCompletion(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.module}"
+
 
 class QuizAttempt(models.Model):
     """One submitted quiz, graded on the server: answers {question id: [option ids]}."""
@@ -135,6 +138,9 @@ class QuizAttempt(models.Model):
         verbose_name = _("quiz attempt")
         verbose_name_plural = _("quiz attempts")
         ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.assignment} · {self.score}%"
 
 
 class Certification(models.Model):

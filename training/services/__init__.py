@@ -26,3 +26,12 @@ from training.services.catalogue import (  # noqa: F401
     quiz_delete,
     quiz_set,
 )
+from training.services.recommendations import (  # noqa: F401
+    evaluate_rule,
+    explain,
+    recommendation_assign,
+    recommendation_dismiss,
+    recommendations_compute,
+    rule_delete,
+    rule_save,
+)
