@@ -216,6 +216,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0, day_of_week="mon"),
         "options": {"expires": 6 * 3600},
     },
+    "training-recommendations": {
+        "task": "training.tasks.compute_recommendations_task",
+        "schedule": crontab(hour=4, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    "training-certification-reminders": {
+        "task": "training.tasks.certification_reminders_task",
+        "schedule": crontab(hour=7, minute=45),
+        "options": {"expires": 6 * 3600},
+    },
     "purge-old-notifications": {
         "task": "salesgoals.tasks.purge_read_notifications_task",
         "schedule": crontab(hour=3, minute=15),
