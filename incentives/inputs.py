@@ -1,0 +1,122 @@
+"""What a statement is computed from: the one place incentives reads other apps.
+
+KPI cells come through `kpis.selectors` (read as each person: a rep's own cells are in
+their scope, so one OR-combined query serves a whole batch), won deals through
+`kpis.selectors.deal_list`, certifications through `training.selectors.valid_certifications`
+(incentives may read training; training never reads incentives). Everything is converted to
+the engine's `Decimal` inputs here: currency metrics from minor units to the currency unit,
+counts as counts, rates from basis points to percent.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from incentives.engine import Cell, Inputs, attainment_pct
+from kpis.models import OwnerType
+from salesgoals.models import Metric, Period, User
+
+Key = tuple[int, str, int]  # (person id, metric code, period id)
+
+
+def _decimal(value: int | None, unit: str) -> Decimal | None:
+    if value is None:
+        return None
+    if unit == Metric.Unit.CURRENCY:
+        return Decimal(int(value)).scaleb(-2)
+    if unit == Metric.Unit.PERCENT:
+        return Decimal(int(value)).scaleb(-2)  # basis points → percent
+    return Decimal(int(value))
+
+
+def kpi_cells(
+    people: Sequence[User], metric_codes: Iterable[str], period_ids: Iterable[int]
+) -> dict[Key, Cell]:
+    """Each person's own rep cells of these metrics and periods, in one query."""
+    from kpis.selectors import kpi_values_visible
+
+    codes, periods = set(metric_codes), set(period_ids)
+    if not people or not codes or not periods:
+        return {}
+    queryset = None
+    for person in people:
+        own = kpi_values_visible(person)
+        queryset = own if queryset is None else queryset | own
+    rows = queryset.filter(
+        owner_type=OwnerType.REP,
+        owner_id__in=[p.pk for p in people],
+        metric__code__in=codes,
+        period_id__in=periods,
+    ).values_list("owner_id", "metric__code", "metric__unit", "period_id", "actual", "target")
+    return {
+        (owner, code, period): Cell(_decimal(actual, unit) or Decimal(0), _decimal(target, unit))
+        for owner, code, unit, period, actual, target in rows
+    }
+
+
+def won_deal_amounts(person: User, period: Period) -> tuple[Decimal, ...]:
+    """Amounts of the deals the person owns that were won in the period (SPIFF events)."""
+    from kpis.selectors import deal_list
+
+    deals = deal_list(
+        user=person, owner=person, status="won", date_from=period.start, date_to=period.end
+    )
+    return tuple(Decimal(int(a)).scaleb(-2) for a in deals.values_list("amount_minor", flat=True))
+
+
+def certifications(user_ids: Iterable[int], on: datetime.date) -> dict[int, set[str]]:
+    """Course codes with a certification valid on the date, per person (empty without training)."""
+    try:
+        from training.selectors import valid_certifications
+    except ImportError:  # training not installed yet: nobody holds a certification
+        return {}
+    return valid_certifications(list(user_ids), on)
+
+
+def previous_periods(period: Period, count: int) -> list[Period]:
+    """The `count` periods of the same kind before `period`, oldest first."""
+    if count <= 0:
+        return []
+    rows = Period.objects.filter(kind=period.kind, end__lt=period.start).order_by("-start")
+    return list(reversed(rows[:count]))
+
+
+def build_inputs(
+    person: User,
+    period: Period,
+    *,
+    metrics: set[str],
+    history_metrics: dict[str, int],
+    spiff_deals: bool,
+    contest_wins: int = 0,
+    cells: dict[Key, Cell] | None = None,
+) -> Inputs:
+    """The engine's inputs for one person and period.
+
+    `history_metrics` maps a metric to how many earlier periods the promotion rule needs.
+    """
+    depth = max(history_metrics.values(), default=0)
+    earlier = previous_periods(period, depth)
+    all_metrics = metrics | set(history_metrics)
+    if cells is None:
+        cells = kpi_cells([person], all_metrics, [period.pk, *(p.pk for p in earlier)])
+    current = {code: cells.get((person.pk, code, period.pk), Cell(Decimal(0))) for code in metrics}
+    history: dict[str, tuple[Decimal | None, ...]] = {}
+    for code, n in history_metrics.items():
+        values = []
+        for p in earlier[len(earlier) - n :] if n else []:
+            cell = cells.get((person.pk, code, p.pk))
+            values.append(attainment_pct(cell.actual, cell.target) if cell else None)
+        history[code] = tuple(values)
+    held: set[str] = set()
+    if history_metrics:
+        held = certifications([person.pk], period.end).get(person.pk, set())
+    return Inputs(
+        cells=current,
+        won_deals=won_deal_amounts(person, period) if spiff_deals else (),
+        contest_wins=contest_wins,
+        history=history,
+        certifications=frozenset(held),
+    )

@@ -1,0 +1,342 @@
+"""Statements: computing them (at period close and on demand), approving, paying, what-if.
+
+`statement_compute` runs the engine on the person's inputs and rewrites a *draft* statement's
+lines; approved and paid statements are frozen. When inputs change after a statement froze (a
+won deal later lost), the person's earliest draft statement after it gets an adjustment line:
+the frozen statement recomputed with today's inputs minus what it paid and what earlier
+adjustments already corrected — so the paid statement never changes and nothing is counted
+twice. `what_if` runs the very same inputs and engine with one more deal closed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incentives import selectors
+from incentives.engine import (
+    BadgeRule,
+    Cell,
+    Commission,
+    Component,
+    Inputs,
+    Line,
+    Promotion,
+    Spiff,
+    Tiered,
+    compute,
+    parse_components,
+    total,
+    with_extra,
+)
+from incentives.inputs import Key, build_inputs, kpi_cells, previous_periods
+from incentives.models import BadgeAward, ContestWinner, IncentivePlan, Statement, StatementLine
+from salesgoals.models import Period, User
+from salesgoals.money import from_minor, to_minor
+from salesgoals.services import notification_send
+
+
+def _needs(components: list[Component]) -> tuple[set[str], dict[str, int], bool, bool]:
+    """(metrics, promotion history depth per metric, won deals needed, contest wins needed)."""
+    metrics: set[str] = set()
+    history: dict[str, int] = {}
+    deals = contests = False
+    for c in components:
+        if isinstance(c, Tiered | Commission | BadgeRule | Promotion):
+            metrics.add(c.metric)
+        if isinstance(c, Promotion):
+            history[c.metric] = max(history.get(c.metric, 0), c.periods - 1)
+        if isinstance(c, Spiff):
+            deals |= c.event == "won_deal"
+            contests |= c.event == "contest_win"
+    return metrics, history, deals, contests
+
+
+def _contest_wins(person: User, period: Period) -> int:
+    return ContestWinner.objects.filter(
+        person=person,
+        contest__period__start__gte=period.start,
+        contest__period__end__lte=period.end,
+    ).count()
+
+
+def inputs_for(
+    plan: IncentivePlan,
+    person: User,
+    period: Period,
+    *,
+    cells: dict[Key, Cell] | None = None,
+) -> tuple[list[Component], Inputs]:
+    """The plan's components and the person's inputs for the period (statements and what-if)."""
+    components = parse_components(plan.components)
+    metrics, history, deals, contests = _needs(components)
+    inputs = build_inputs(
+        person,
+        period,
+        metrics=metrics,
+        history_metrics=history,
+        spiff_deals=deals,
+        contest_wins=_contest_wins(person, period) if contests else 0,
+        cells=cells,
+    )
+    return components, inputs
+
+
+def _own_total(statement: Statement) -> int:
+    """What the statement paid for its own period (its adjustment lines left out)."""
+    result = statement.lines.filter(adjusts__isnull=True).aggregate(s=Sum("amount_minor"))["s"]
+    return int(result or 0)
+
+
+def _adjustment_lines(person: User, period: Period, exclude_id: int | None) -> list[dict]:
+    """Adjustment lines owed to this statement: frozen earlier statements whose recomputed
+    amount differs from what they paid plus what frozen adjustments already corrected."""
+    frozen = (
+        Statement.objects.filter(
+            person=person, period__kind=period.kind, period__end__lt=period.start
+        )
+        .exclude(status=Statement.Status.DRAFT)
+        .select_related("plan", "period")
+        .order_by("period__start")
+    )
+    drafts_between = Statement.objects.filter(
+        person=person, period__kind=period.kind, status=Statement.Status.DRAFT
+    ).exclude(pk=exclude_id)
+    rows = []
+    for earlier in frozen:
+        if drafts_between.filter(
+            period__start__gt=earlier.period.end, period__start__lt=period.start
+        ).exists():
+            continue  # an earlier open statement carries this adjustment
+        components, inputs = inputs_for(earlier.plan, person, earlier.period)
+        now = to_minor(total(compute(components, inputs)))
+        corrected = (
+            StatementLine.objects.filter(adjusts=earlier)
+            .exclude(statement__status=Statement.Status.DRAFT)
+            .aggregate(s=Sum("amount_minor"))["s"]
+            or 0
+        )
+        delta = now - _own_total(earlier) - int(corrected)
+        if delta == 0:
+            continue
+        was = from_minor(_own_total(earlier) + int(corrected))
+        rows.append(
+            {
+                "kind": StatementLine.Kind.ADJUSTMENT,
+                "component_key": "adjustment",
+                "label": earlier.period.label,
+                "inputs": {
+                    "period": earlier.period.label,
+                    "status": earlier.status,
+                    "paid": str(was),
+                    "recomputed": str(from_minor(now)),
+                },
+                "formula": f"{from_minor(now)} − {was} = {from_minor(delta)}",
+                "amount_minor": delta,
+                "adjusts": earlier,
+            }
+        )
+    return rows
+
+
+def _line_row(line: Line) -> dict:
+    return {
+        "kind": line.kind,
+        "component_key": line.key,
+        "label": line.label,
+        "inputs": line.inputs,
+        "formula": line.formula,
+        "amount_minor": to_minor(line.amount),
+        "achieved": line.achieved,
+    }
+
+
+def _sync_badges(statement: Statement, lines: list[Line]) -> None:
+    earned = {str(line.detail["badge"]) for line in lines if line.kind == "badge" and line.achieved}
+    statement.badges.filter(source=BadgeAward.Source.RULE).exclude(badge__in=earned).delete()
+    have = set(statement.badges.values_list("badge", flat=True))
+    for badge in sorted(earned - have):
+        if BadgeAward.objects.filter(
+            person=statement.person, badge=badge, period=statement.period, source="rule"
+        ).exists():
+            continue
+        BadgeAward.objects.create(
+            person=statement.person,
+            badge=badge,
+            source=BadgeAward.Source.RULE,
+            period=statement.period,
+            statement=statement,
+        )
+
+
+@transaction.atomic
+def statement_compute(
+    *,
+    person: User,
+    period: Period,
+    plan: IncentivePlan | None = None,
+    cells: dict[Key, Cell] | None = None,
+) -> Statement | None:
+    """Compute (or recompute) the person's draft statement; frozen ones are returned as they are.
+
+    Without a plan, the most specific current plan for the person and the period's kind is
+    used; None when no plan applies.
+    """
+    existing = Statement.objects.select_for_update().filter(person=person, period=period).first()
+    if existing is not None and existing.frozen:
+        return existing
+    plan = plan or selectors.plan_for(person, period.kind)
+    if plan is None:
+        return existing
+    if plan.period_kind != period.kind:
+        raise ValidationError(
+            {
+                "period": [
+                    _("This plan pays per %(kind)s.") % {"kind": plan.get_period_kind_display()}
+                ]
+            }
+        )
+    components, inputs = inputs_for(plan, person, period, cells=cells)
+    lines = compute(components, inputs)
+    rows = [_line_row(line) for line in lines]
+    rows += _adjustment_lines(person, period, existing.pk if existing else None)
+    statement = existing or Statement(person=person, period=period)
+    statement.plan = plan
+    statement.org_unit_id = person.org_unit_id
+    statement.total_minor = sum(row["amount_minor"] for row in rows)
+    statement.computed_at = timezone.now()
+    statement.save()
+    statement.lines.all().delete()
+    StatementLine.objects.bulk_create(
+        StatementLine(statement=statement, position=i, **row) for i, row in enumerate(rows)
+    )
+    _sync_badges(statement, lines)
+    return statement
+
+
+def statements_compute(*, plan: IncentivePlan, period: Period) -> list[Statement]:
+    """Every statement of the plan's people for the period (one KPI query for all of them)."""
+    components = parse_components(plan.components)
+    metrics, history, _deals, _contests = _needs(components)
+    people = [
+        p for p in selectors.people_of_plan(plan) if selectors.plan_for(p, period.kind) == plan
+    ]
+    earlier = previous_periods(period, max(history.values(), default=0))
+    cells = kpi_cells(people, metrics | set(history), [period.pk, *(p.pk for p in earlier)])
+    done = []
+    for person in people:
+        if person.hire_date and person.hire_date > period.end:
+            continue
+        statement = statement_compute(person=person, period=period, plan=plan, cells=cells)
+        if statement is not None:
+            done.append(statement)
+    return done
+
+
+def close_periods(*, today: datetime.date | None = None, days: int = 7) -> int:
+    """Compute the statements of every period that ended in the last `days` days."""
+    today = today or timezone.localdate()
+    count = 0
+    for plan in IncentivePlan.objects.filter(is_current=True, is_active=True):
+        periods = Period.objects.filter(
+            kind=plan.period_kind,
+            end__lt=today,
+            end__gte=today - datetime.timedelta(days=days),
+        )
+        for period in periods:
+            count += len(statements_compute(plan=plan, period=period))
+    return count
+
+
+def _link(statement: Statement) -> str:
+    return reverse("incentives:statement-detail", args=[statement.pk])
+
+
+@transaction.atomic
+def statement_approve(*, actor: User, statement: Statement) -> Statement:
+    item = Statement.objects.select_for_update().select_related("person").get(pk=statement.pk)
+    if not selectors.statement_can_view(actor, item):
+        raise PermissionDenied
+    if item.status != Statement.Status.DRAFT:
+        raise ValidationError({"status": [_("Only draft statements can be approved.")]})
+    if not selectors.statement_can_approve(actor, item):
+        raise PermissionDenied(_("You may not approve this statement."))
+    item.status = Statement.Status.APPROVED
+    item.approved_by, item.approved_at = actor, timezone.now()
+    item.save(update_fields=["status", "approved_by", "approved_at"])
+    notification_send(
+        recipient=item.person,
+        title=_("Your incentive statement for %(period)s is approved")
+        % {"period": item.period.label},
+        link=_link(item),
+        dedupe_key=f"statement:{item.pk}:approved",
+    )
+    return item
+
+
+@transaction.atomic
+def statement_mark_paid(*, actor: User, statement: Statement) -> Statement:
+    item = Statement.objects.select_for_update().select_related("person").get(pk=statement.pk)
+    if item.status != Statement.Status.APPROVED:
+        raise ValidationError({"status": [_("Only approved statements can be marked paid.")]})
+    if not selectors.statement_can_pay(actor, item):
+        raise PermissionDenied(_("Only admins mark statements paid."))
+    item.status = Statement.Status.PAID
+    item.paid_by, item.paid_at = actor, timezone.now()
+    item.save(update_fields=["status", "paid_by", "paid_at"])
+    return item
+
+
+def current_period(kind: str, today: datetime.date | None = None) -> Period | None:
+    today = today or timezone.localdate()
+    return Period.objects.filter(kind=kind, start__lte=today, end__gte=today).first()
+
+
+@dataclass
+class WhatIf:
+    plan: IncentivePlan
+    period: Period
+    extra: Decimal
+    base: list[Line]
+    lines: list[Line]
+
+    @property
+    def base_total(self) -> Decimal:
+        return total(self.base)
+
+    @property
+    def total(self) -> Decimal:
+        return total(self.lines)
+
+    @property
+    def difference(self) -> Decimal:
+        return self.total - self.base_total
+
+
+def what_if(*, person: User, extra: Decimal, period: Period | None = None) -> WhatIf:
+    """“If I close `extra` more by the period's end, I earn …” — the statement's own code."""
+    if extra < 0:
+        raise ValidationError({"amount": [_("Enter an amount of zero or more.")]})
+    plan = None
+    if period is not None:
+        plan = selectors.plan_for(person, period.kind)
+    else:
+        for kind in ("month", "quarter", "year"):
+            plan = selectors.plan_for(person, kind)
+            if plan is not None:
+                period = current_period(kind)
+                break
+    if plan is None or period is None:
+        raise ValidationError({"detail": [_("No incentive plan applies to you for this period.")]})
+    components, inputs = inputs_for(plan, person, period)
+    base = compute(components, inputs)
+    lines = compute(components, with_extra(inputs, extra))
+    return WhatIf(plan, period, extra, base, lines)
