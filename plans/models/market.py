@@ -9,6 +9,8 @@ revisions' status. A feedback item of category "market change" can be logged as 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -101,6 +103,11 @@ class MarketChangeImpact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric_id} {self.impact_bp:+d} bp"
+
+    @property
+    def percent(self) -> Decimal:
+        """The impact as a percentage with two places: -1000 → Decimal("-10.00")."""
+        return Decimal(self.impact_bp).scaleb(-2).quantize(Decimal("0.01"))
 
 
 class MarketChangeRevision(models.Model):

@@ -17,6 +17,8 @@ from django.shortcuts import get_object_or_404
 from plans.models import MarketChange, MarketChangeImpact, MarketChangeRevision
 from salesgoals import scope
 from salesgoals.models import OrgUnit, Role, User
+from targets import selectors as target_selectors
+from targets.models import TargetPlan
 
 __all__ = [
     "market_can_create",
@@ -25,6 +27,7 @@ __all__ = [
     "market_can_view",
     "market_change_get_for_user",
     "market_changes_visible",
+    "plans_for_change",
 ]
 
 
@@ -123,3 +126,20 @@ def market_change_get_for_user(*, user: User, pk: Any) -> MarketChange:
     if not market_can_view(user, item):
         raise PermissionDenied
     return item
+
+
+def plans_for_change(user: User, item: MarketChange) -> QuerySet[TargetPlan]:
+    """Approved or active plans the user sees that a revision from this change could revise:
+    a metric with an impact, a year that has not ended before the effective date, and a root
+    at or above the change's unit."""
+    metrics = [impact.metric_id for impact in item.impacts.all()]
+    return (
+        target_selectors.plans_visible(user)
+        .filter(
+            status__in=[TargetPlan.Status.APPROVED, TargetPlan.Status.ACTIVE],
+            metric_id__in=metrics,
+            fiscal_year__end__gte=item.effective_from,
+            org_unit__path__in=_ancestor_paths([item.org_unit.path]),
+        )
+        .order_by("-fiscal_year__start", "metric__sort_order")
+    )
