@@ -48,7 +48,7 @@ AREAS: tuple[Area, ...] = (
         "plans",
         _("Plans and reviews"),
         _("Sales strategies, action plans, periodic reports, feedback and market changes."),
-        "plans:feedback-list",
+        "plans:home",
         ALL_ROLES,
         built=True,
     ),

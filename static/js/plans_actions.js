@@ -1,0 +1,21 @@
+// Action plans: draw the timeline (Gantt) from the plotly figure embedded with json_script.
+(function () {
+  function draw() {
+    if (typeof Plotly === "undefined") return;
+    document.querySelectorAll("[data-figure]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.figure);
+      if (!source) return;
+      var figure = JSON.parse(source.textContent);
+      Plotly.newPlot(el, figure.data, figure.layout, {
+        responsive: true,
+        displaylogo: false,
+        modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
+      });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();
