@@ -1,7 +1,0 @@
-"""The incentives API."""
-
-from __future__ import annotations
-
-
-def register(router) -> None:
-    pass
