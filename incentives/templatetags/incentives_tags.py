@@ -1,0 +1,33 @@
+"""Template helpers of the incentives pages: money in minor units or Decimal, input labels."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+from incentives.labels import INPUT_LABELS
+from salesgoals.money import format_money, to_minor
+
+register = template.Library()
+
+
+@register.filter
+def minor_money(minor: int | None) -> str:
+    return format_money(minor)
+
+
+@register.filter
+def decimal_money(amount: Decimal | None) -> str:
+    return "—" if amount is None else format_money(to_minor(amount))
+
+
+@register.filter
+def input_label(key: str) -> Any:
+    return INPUT_LABELS.get(key, key)
+
+
+@register.filter
+def pct(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:.2f}%"
