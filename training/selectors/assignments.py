@@ -10,7 +10,7 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -18,6 +18,11 @@ from salesgoals import scope
 from salesgoals.models import OrgUnit, User
 from training.models import Assignment, Certification, Module, QuizAttempt
 from training.selectors.access import can_view_person
+
+
+def _cert_expiry() -> Subquery:
+    latest = Certification.objects.filter(assignment=OuterRef("pk")).order_by("-issued_on")
+    return Subquery(latest.values("expires_on")[:1])
 
 
 def _person_scope(user: User, field: str = "user") -> Q | None:
@@ -46,6 +51,7 @@ def assignments_visible(
     items = Assignment.objects.select_related("user", "user__org_unit", "course").annotate(
         modules_total=Count("course__modules", distinct=True),
         modules_done=Count("completions", distinct=True),
+        certification_expires_on=_cert_expiry(),
     )
     q = _person_scope(user)
     if q is not None:
@@ -76,7 +82,13 @@ def assignments_visible(
 def assignment_get_for_user(*, user: User, pk: Any) -> Assignment:
     """The assignment with its course, modules and the person's progress; 404/403."""
     item = get_object_or_404(
-        Assignment.objects.select_related("user", "course", "assigned_by").prefetch_related(
+        Assignment.objects.select_related("user", "course", "assigned_by")
+        .annotate(
+            modules_total=Count("course__modules", distinct=True),
+            modules_done=Count("completions", distinct=True),
+            certification_expires_on=_cert_expiry(),
+        )
+        .prefetch_related(
             Prefetch(
                 "course__modules",
                 queryset=Module.objects.select_related("quiz")

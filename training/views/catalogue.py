@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -68,6 +69,7 @@ def course_detail(request: HttpRequest, code: str) -> HttpResponse:
             "modules": course.modules.all(),
             "mine": mine,
             "certification": selectors.latest_certification(request.user, course.pk),
+            "today": timezone.localdate(),
             "can_configure": can_configure(request.user),
             "is_leader": is_leader(request.user),
         },
