@@ -1,0 +1,221 @@
+"""Scope on pages and API: reps see only their own assignments, managers their subtree,
+executives all; admins configure the catalogue and the rules; out of scope is 403,
+unknown is 404; exports carry every row in scope."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from salesgoals.models import Metric
+from tests.training.conftest import make_quiz_course, month, put_cell
+from training import services
+from training.models import Assignment, Course, Recommendation, RecommendationRule
+
+PW = "pw-Secret-123"
+
+
+@pytest.fixture
+def world(org):
+    qc = make_quiz_course(org.admin)
+    mine = {
+        user: services.assign(actor=org.admin, course=qc.course, users=[user])[0]
+        for user in (org.rep, org.rep_b, org.rep_c)
+    }
+    return qc, mine
+
+
+def _ids(response) -> set[int]:
+    return {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("rep", {"rep"}),
+        ("manager", {"rep", "rep_b"}),
+        ("manager_south", {"rep_c"}),
+        ("executive", {"rep", "rep_b", "rep_c"}),
+    ],
+)
+def test_assignment_lists_follow_scope(org, world, api_client, client, role, sees):
+    _qc, mine = world
+    user = getattr(org, role)
+    expected = {mine[getattr(org, name)].pk for name in sees}
+    api_client.force_authenticate(user)
+    assert _ids(api_client.get("/api/v1/assignments/")) == expected
+    client.force_login(user)
+    if role != "rep":
+        page = client.get(reverse("training:team"))
+        assert page.status_code == 200
+        assert len(page.context["page"].object_list) == len(expected)
+    csv = api_client.get("/api/v1/assignments/?format=csv")
+    assert csv.status_code == 200
+    assert csv.content.decode().count("\n") == len(expected) + 1
+
+
+@pytest.mark.django_db
+def test_details_outside_scope_are_403_and_unknown_404(org, world, api_client, client):
+    _qc, mine = world
+    other = mine[org.rep_b]
+    api_client.force_authenticate(org.rep)
+    assert api_client.get(f"/api/v1/assignments/{other.pk}/").status_code == 403
+    assert api_client.get("/api/v1/assignments/999999/").status_code == 404
+    assert api_client.get(f"/api/v1/assignments/{mine[org.rep].pk}/").status_code == 200
+    client.force_login(org.rep)
+    assert client.get(reverse("training:assignment-detail", args=[other.pk])).status_code == 403
+    assert client.get(reverse("training:assignment-detail", args=[999999])).status_code == 404
+    assert client.get(reverse("training:team")).status_code == 403
+    assert client.get(reverse("training:skills")).status_code == 403
+    assert client.get(reverse("training:effectiveness")).status_code == 403
+    client.force_login(org.manager)
+    rep_c = mine[org.rep_c]
+    assert client.get(reverse("training:assignment-detail", args=[rep_c.pk])).status_code == 403
+    assert client.get(reverse("training:assignment-detail", args=[other.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_only_the_assignee_completes_modules_and_takes_quizzes(org, world, api_client):
+    qc, mine = world
+    api_client.force_authenticate(org.manager)
+    url = f"/api/v1/assignments/{mine[org.rep].pk}/"
+    response = api_client.post(url + "complete-module/", {"module": qc.reading.pk}, format="json")
+    assert response.status_code == 403
+    api_client.force_authenticate(org.rep)
+    response = api_client.post(url + "complete-module/", {"module": qc.reading.pk}, format="json")
+    assert response.status_code == 200
+    assert response.json()["modules_done"] == 1
+    response = api_client.post(url + "complete-module/", {"module": qc.quizzed.pk}, format="json")
+    assert response.status_code == 400
+    assert "module" in response.json()
+    response = api_client.post(
+        url + "quiz-attempt/", {"module": qc.quizzed.pk, "answers": qc.right}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["score"], body["passed"], body["assignment_status"]) == (100, True, "completed")
+    detail = api_client.get(url).json()
+    assert detail["completion"] == 100
+    assert detail["certification_expires_on"] is not None
+
+
+@pytest.mark.django_db
+def test_catalogue_is_read_by_all_and_written_by_admins(org, world, api_client, client):
+    qc, _mine = world
+    api_client.force_authenticate(org.rep)
+    listed = api_client.get("/api/v1/courses/").json()["results"]
+    assert [c["code"] for c in listed] == [qc.course.code]
+    quiz = listed[0]["modules"][1]["quiz"]
+    assert quiz["pass_mark"] == 70
+    assert all("correct" not in o for q in quiz["questions"] for o in q["options"])
+    assert api_client.post("/api/v1/courses/", {"title": "X"}, format="json").status_code == 403
+    client.force_login(org.manager)
+    assert client.get(reverse("training:course-create")).status_code == 403
+    assert client.get(reverse("training:rules")).status_code == 403
+
+    api_client.force_authenticate(org.admin)
+    created = api_client.post(
+        "/api/v1/courses/",
+        {"title": "Product basics", "code": "product-basics", "category": "product_knowledge"},
+        format="json",
+    )
+    assert created.status_code == 201
+    admin_quiz = api_client.get(f"/api/v1/courses/{qc.course.pk}/").json()["modules"][1]["quiz"]
+    assert any(o["correct"] for q in admin_quiz["questions"] for o in q["options"])
+    duplicate = api_client.post(
+        "/api/v1/courses/", {"title": "Again", "code": "product-basics"}, format="json"
+    )
+    assert duplicate.status_code == 400
+    assert "code" in duplicate.json()
+    module = api_client.post(
+        f"/api/v1/courses/{created.json()['id']}/modules/", {"title": "Intro"}, format="json"
+    )
+    assert module.status_code == 201
+    client.force_login(org.admin)
+    response = client.post(
+        reverse("training:course-create"),
+        {"title": "Listening", "code": "listening", "category": "customer_communication"},
+    )
+    assert response.status_code == 302
+    assert Course.objects.filter(code="listening").exists()
+
+
+@pytest.mark.django_db
+def test_recommendations_scope_and_manager_assigns_from_the_page(org, world, client, api_client):
+    qc, mine = world
+    course = Course.objects.create(code="closing", title="Closing skills")
+    RecommendationRule.objects.create(
+        name="Low attainment",
+        metric=Metric.objects.get(code="revenue"),
+        condition="attainment_below",
+        months=1,
+        threshold=80,
+        course=course,
+    )
+    for user in (org.rep, org.rep_b, org.rep_c):
+        put_cell(user, "revenue", month(2026, 4), 5000, target=10000)
+    recs = {r.user_id: r for r in services.recommendations_compute(on=datetime.date(2026, 5, 10))}
+    api_client.force_authenticate(org.rep)
+    assert _ids(api_client.get("/api/v1/recommendations/")) == {recs[org.rep.pk].pk}
+    api_client.force_authenticate(org.manager)
+    assert _ids(api_client.get("/api/v1/recommendations/")) == {
+        recs[org.rep.pk].pk,
+        recs[org.rep_b.pk].pk,
+    }
+    south = recs[org.rep_c.pk]
+    assert api_client.post(f"/api/v1/recommendations/{south.pk}/dismiss/").status_code == 403
+
+    client.force_login(org.manager)
+    page = client.get(reverse("training:recommendations"))
+    assert page.status_code == 200
+    assert "Closing skills" in page.content.decode()
+    response = client.post(
+        reverse("training:recommendation-assign", args=[recs[org.rep.pk].pk]),
+        {"due_on": "2099-01-31"},
+    )
+    assert response.status_code == 302
+    rec = Recommendation.objects.get(pk=recs[org.rep.pk].pk)
+    assert rec.status == Recommendation.Status.ASSIGNED
+    assert rec.assignment.due_on == datetime.date(2099, 1, 31)
+    assert Assignment.objects.filter(user=org.rep, course=course, source="recommendation").exists()
+    response = api_client.post(f"/api/v1/recommendations/{recs[org.rep_b.pk].pk}/dismiss/")
+    assert response.status_code == 200
+    assert response.json()["status"] == "dismissed"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    ["catalogue", "my", "recommendations", "team", "assign", "skills", "effectiveness", "rules"],
+)
+def test_pages_render_for_admin_with_data_and_empty(org, client, name):
+    client.force_login(org.admin)
+    assert client.get(reverse(f"training:{name}")).status_code == 200  # empty states
+    qc = make_quiz_course(org.admin)
+    services.assign(actor=org.admin, course=qc.course, users=[org.rep])
+    response = client.get(reverse(f"training:{name}"), {"by": "category"})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_rep_takes_the_quiz_through_the_pages(org, client):
+    qc = make_quiz_course(org.admin)
+    (assignment,) = services.assign(actor=org.manager, course=qc.course, users=[org.rep])
+    client.force_login(org.rep)
+    detail = reverse("training:assignment-detail", args=[assignment.pk])
+    assert client.get(detail).status_code == 200
+    client.post(reverse("training:module-complete", args=[assignment.pk, qc.reading.pk]))
+    quiz_url = reverse("training:quiz-take", args=[assignment.pk, qc.quizzed.pk])
+    assert client.get(quiz_url).status_code == 200
+    data = {f"q{q}": options for q, options in qc.right.items()}
+    response = client.post(quiz_url, data)
+    assert response.status_code == 200
+    assert b"100%" in response.content
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.COMPLETED
+    for name in ("my", "catalogue"):
+        assert client.get(reverse(f"training:{name}")).status_code == 200
+    assert client.get(reverse("training:course-detail", args=[qc.course.code])).status_code == 200
