@@ -40,10 +40,7 @@ class ReportCreateForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        periods = selectors.report_periods(timezone.localdate())
-        self.fields["period"].queryset = Period.objects.filter(
-            pk__in=[p.pk for p in periods]
-        ).order_by("kind", "-start")
+        self.fields["period"].queryset = selectors.report_periods(timezone.localdate())
         teams = selectors.report_team_units(user)
         self.fields["org_unit"].queryset = teams
         if not teams.exists():
@@ -85,10 +82,7 @@ class ReviewMeetingForm(forms.Form):
         from salesgoals import scope
 
         self.fields["org_unit"].queryset = scope.visible_units(user).order_by("path")
-        periods = selectors.report_periods(timezone.localdate(), weeks=4)
-        self.fields["period"].queryset = Period.objects.filter(
-            pk__in=[p.pk for p in periods]
-        ).order_by("kind", "-start")
+        self.fields["period"].queryset = selectors.report_periods(timezone.localdate())
 
 
 IMPACT_ROWS = 3

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.translation import get_language
@@ -163,13 +163,22 @@ def report_team_units(user: User) -> QuerySet[OrgUnit]:
     return scope.editable_units(user).order_by("path")
 
 
-def report_periods(today: datetime.date, *, weeks: int = 8) -> list[Period]:
-    """Periods a new report may cover: the recent weeks, months and quarters up to today."""
-    started = Period.objects.filter(start__lte=today).order_by("-start")
-    out: list[Period] = []
-    for kind, count in ((PeriodKind.WEEK, weeks), (PeriodKind.MONTH, 3), (PeriodKind.QUARTER, 2)):
-        out.extend(started.filter(kind=kind)[:count])
-    return out
+def report_periods(today: datetime.date, *, days: int = 400) -> QuerySet[Period]:
+    """Periods a report or a review may cover: weeks, months and quarters that have started,
+    from about the last year (newest first within each kind)."""
+    order = Case(
+        *(When(kind=kind, then=Value(i)) for i, kind in enumerate(REPORT_KINDS)),
+        output_field=IntegerField(),
+    )
+    return (
+        Period.objects.filter(
+            kind__in=REPORT_KINDS,
+            start__lte=today,
+            end__gte=today - datetime.timedelta(days=days),
+        )
+        .annotate(kind_order=order)
+        .order_by("kind_order", "-start")
+    )
 
 
 def _cell_row(cell: Any) -> dict[str, Any]:
