@@ -145,7 +145,6 @@ def test_catalogue_is_read_by_all_and_written_by_admins(org, world, api_client, 
 
 @pytest.mark.django_db
 def test_recommendations_scope_and_manager_assigns_from_the_page(org, world, client, api_client):
-    qc, mine = world
     course = Course.objects.create(code="closing", title="Closing skills")
     RecommendationRule.objects.create(
         name="Low attainment",
