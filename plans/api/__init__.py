@@ -92,6 +92,8 @@ class FeedbackOut(serializers.ModelSerializer):
             "category_label",
             "subject_type",
             "plan",
+            "action_plan",
+            "task",
             "org_unit",
             "org_unit_name",
             "author",
@@ -140,9 +142,16 @@ class FeedbackIn(serializers.Serializer):
     category = FeedbackCategoryField()
     subject_type = FeedbackSubjectField(
         required=False,
-        help_text="Default: `target_plan` when a plan is given, else `general`.",
+        help_text="Default: `task`, `action_plan` or `target_plan` when one is given, "
+        "else `general`.",
     )
     plan = serializers.IntegerField(required=False, allow_null=True, help_text="Target plan id.")
+    action_plan = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Action plan id (subject `action_plan`)."
+    )
+    task = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Task id (subject `task`; implies its plan)."
+    )
     title = serializers.CharField(max_length=200)
     text = serializers.CharField()
     anonymous = serializers.BooleanField(

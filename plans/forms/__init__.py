@@ -28,6 +28,9 @@ class FeedbackForm(forms.Form):
         required=False,
         help_text=_("Only admins will see that you wrote it."),
     )
+    # Set by the "Raise feedback" links of action plans and tasks (scope checked by the service).
+    action_plan = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    task = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -111,7 +111,10 @@ def feedback_next_statuses(user: User, item: Feedback) -> list[str]:
 def feedback_get_for_user(*, user: User, pk: Any) -> Feedback:
     """The item, or 404 when unknown and 403 when outside the user's scope."""
     item = get_object_or_404(
-        Feedback.objects.select_related("author", "org_unit", "plan", "plan__metric"), pk=pk
+        Feedback.objects.select_related(
+            "author", "org_unit", "plan", "plan__metric", "action_plan", "task"
+        ),
+        pk=pk,
     )
     if not feedback_can_view(user, item):
         raise PermissionDenied

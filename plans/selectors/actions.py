@@ -186,7 +186,9 @@ def strategies_visible(user: User, **filters: Any) -> QuerySet[Strategy]:
         items = items.filter(target_plan_id=filters["target_plan"])
     if filters.get("org_unit"):
         items = _unit_filter(items, filters["org_unit"])
-    return items.annotate(plan_count=Count("action_plans", distinct=True))
+    return items.annotate(plan_count=Count("action_plans", distinct=True)).order_by(
+        *Strategy._meta.ordering
+    )
 
 
 def _with_rollup(plans: QuerySet[ActionPlan], day: datetime.date) -> QuerySet[ActionPlan]:
@@ -201,7 +203,7 @@ def _with_rollup(plans: QuerySet[ActionPlan], day: datetime.date) -> QuerySet[Ac
         blocked_count=Count("tasks", filter=Q(tasks__status=Task.Status.BLOCKED), distinct=True),
         task_budget=Sum("tasks__budget", filter=live),
         task_hours=Sum("tasks__hours", filter=live),
-    )
+    ).order_by(*ActionPlan._meta.ordering)
 
 
 def action_plans_visible(user: User, **filters: Any) -> QuerySet[ActionPlan]:
@@ -419,3 +421,21 @@ def my_task_groups(user: User, day: datetime.date | None = None) -> dict[str, li
 def assignable_people(user: User, plan: ActionPlan | None = None) -> QuerySet[User]:
     """Who may own a task or lead a plan: active people the user may see."""
     return scope.visible_users(user).filter(is_active=True).order_by("display_name", "username")
+
+
+def feedback_subject(user: User, action_plan: Any, task: Any) -> dict[str, str] | None:
+    """What a "Raise feedback" link is about, for the feedback form (None when not visible)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    if str(task or "").isdigit():
+        item = Task.objects.select_related("plan").filter(pk=task).first()
+        if item is not None and task_can_view(user, item):
+            url = reverse("plans:task-detail", args=[item.pk])
+            return {"label": _("Task"), "title": item.title, "url": url}
+    if str(action_plan or "").isdigit():
+        plan = ActionPlan.objects.filter(pk=action_plan).first()
+        if plan is not None and plan_can_view(user, plan):
+            url = reverse("plans:action-plan-detail", args=[plan.pk])
+            return {"label": _("Action plan"), "title": plan.title, "url": url}
+    return None

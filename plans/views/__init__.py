@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from plans import selectors, services
 from plans.forms import FeedbackForm, ResponseForm
 from plans.models import Feedback
+from plans.selectors import actions as action_selectors
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
 from salesgoals.models import Role
@@ -57,6 +58,10 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
     plan_id = request.GET.get("plan")
     if plan_id and plan_id.isdigit():
         initial["plan"] = int(plan_id)
+    for name in ("action_plan", "task"):
+        value = request.GET.get(name)
+        if value and value.isdigit():
+            initial[name] = int(value)
     form = FeedbackForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -68,13 +73,18 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
                 text=data["text"],
                 plan=data["plan"],
                 anonymous=data["anonymous"],
+                action_plan=data["action_plan"],
+                task=data["task"],
             )
         except ValidationError as error:
             apply_service_error(form, error)
         else:
             messages.success(request, _("Thank you — your feedback has been sent."))
             return redirect("plans:feedback-detail", pk=item.pk)
-    return render(request, "plans/feedback_form.html", {"form": form})
+    subject = action_selectors.feedback_subject(
+        request.user, form["action_plan"].value(), form["task"].value()
+    )
+    return render(request, "plans/feedback_form.html", {"form": form, "subject": subject})
 
 
 def _detail_context(request: HttpRequest, item: Feedback, form: ResponseForm | None = None):

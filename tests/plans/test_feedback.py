@@ -306,7 +306,9 @@ def test_manager_feedback_goes_up_and_executives_without_manager(org: Org) -> No
 def test_navigation_links_to_inbox(org: Org, client) -> None:
     client.force_login(org.rep)
     body = client.get(reverse("home")).content.decode()
-    assert reverse("plans:feedback-list") in body
+    assert reverse("plans:home") in body  # the area opens on the rep's tasks
+    body = client.get(reverse("plans:home"), follow=True).content.decode()
+    assert reverse("plans:feedback-list") in body  # the inbox is one click away in the sub-nav
 
 
 # --- Demo ----------------------------------------------------------------------------------
