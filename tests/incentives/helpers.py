@@ -47,7 +47,8 @@ BADGE = {
 
 
 def quarters(year: int = YEAR) -> list[Period]:
-    fiscal_year_generate(year=year)
+    if not Period.objects.filter(fiscal_year__year=year).exists():
+        fiscal_year_generate(year=year)
     return list(Period.objects.filter(fiscal_year__year=year, kind="quarter").order_by("start"))
 
 
