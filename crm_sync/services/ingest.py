@@ -12,6 +12,7 @@ paths, so a record the bulk insert takes is one the upsert would also take.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -125,14 +126,21 @@ class Context:
 
 def _first(provider: BaseProvider, record: dict[str, Any], spec: str, reader: str) -> Any:
     """The first non-empty value of "A|B" read with `reader` (text, date, decimal …)."""
-    for name in (spec or "").split("|"):
-        name = name.strip()
-        if not name:
-            continue
-        value = getattr(provider, reader)(record, name)
-        if value not in (None, ""):
+    return _first_of(getattr(provider, reader), record, _names(spec))
+
+
+def _first_of(read: Any, record: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = read(record, name)
+        if value is not None and value != "":
             return value
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _names(spec: str) -> tuple[str, ...]:
+    """The CRM field names of a mapping spec "A|B", in order of preference."""
+    return tuple(name for name in (n.strip() for n in (spec or "").split("|")) if name)
 
 
 def _status(mapping: ObjectMapping, raw: str, default: str) -> str:
@@ -175,18 +183,19 @@ def read_record(
 ) -> dict[str, Any]:
     """Service arguments for one record (without source/external id); RecordError if unusable."""
     p, fmap, kind = ctx.provider, mapping.field_map, mapping.fact_kind
+    read_text, read_date, read_ref = p.text, p.date, p.ref
 
     def text(name: str, length: int) -> str:
-        return _clip(_first(p, record, fmap.get(name, ""), "text") or "", length)
+        return _clip(_first_of(read_text, record, _names(fmap.get(name, ""))) or "", length)
 
     def day(name: str) -> datetime.date | None:
-        return _first(p, record, fmap.get(name, ""), "date")
+        return _first_of(read_date, record, _names(fmap.get(name, "")))
 
     def ref(name: str) -> Any:
-        found = _first(p, record, fmap.get(name, ""), "ref")
+        found = _first_of(read_ref, record, _names(fmap.get(name, "")))
         return refs.get(name, {}).get(found) if found else None
 
-    owner = ctx.owner(_first(p, record, fmap.get("owner", ""), "user_ref"))
+    owner = ctx.owner(_first_of(p.user_ref, record, _names(fmap.get("owner", ""))))
     args: dict[str, Any] = {"owner": owner}
     if kind == FactKind.CUSTOMER:
         args |= {
@@ -445,6 +454,8 @@ def _insert_new(
     try:
         with transaction.atomic():
             instances = [_instance(ctx, kind, rid, args) for rid, args in ready]
+            for instance in instances:
+                instance.org_unit_id = units[(instance.owner_id, getattr(instance, date_field))]
             facts.facts_bulk_import(**{BULK_ARG[kind]: instances})
         result.created += len(ready)
         return

@@ -27,11 +27,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import DateTimeField, DecimalField, Model
+from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kpis.bulk import insert_rows
 from kpis.models import (
     Activity,
     Customer,
@@ -972,61 +973,6 @@ def fact_soft_delete(*, fact: F, by: User | None = None) -> F:
 _LEAVES = (Lead, DealShare, Payment, Activity)
 
 
-def _insert_plain(model: type[Model], rows: Sequence[Any], batch_size: int) -> None:
-    """INSERT rows with one `executemany` per batch, skipping the ORM's per-value preparation.
-
-    That preparation is most of `bulk_create`'s time for hundreds of thousands of rows; the
-    values here are plain ints, strings and dates, so only datetimes (the auto timestamps)
-    and decimals (exchange rates) are prepared, once per distinct value. Rows get no ids.
-    """
-    if not rows:
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    prepared: dict[tuple[str, Any], Any] = {}
-
-    def prep(field: Any, value: Any) -> Any:
-        key = (field.name, value)
-        if key not in prepared:
-            prepared[key] = field.get_db_prep_save(value, connection)
-        return prepared[key]
-
-    plan = []
-    for field in fields:
-        if field.is_relation:
-            plan.append(("fk", field))
-        elif isinstance(field, DateTimeField) and (field.auto_now or field.auto_now_add):
-            plan.append(("now", field))
-        elif isinstance(field, DateTimeField | DecimalField):
-            plan.append(("prep", field))
-        else:
-            plan.append(("plain", field))
-    values = []
-    for row in rows:
-        record = []
-        for how, field in plan:
-            if how == "fk":
-                related = field.get_cached_value(row, None)
-                record.append(related.pk if related is not None else getattr(row, field.attname))
-            elif how == "now":
-                record.append(prep(field, now))
-            else:
-                value = getattr(row, field.attname)
-                if how == "prep" and value is not None:
-                    value = prep(field, value)
-                elif isinstance(value, str) and type(value) is not str:
-                    value = str(value)  # TextChoices members
-                record.append(value)
-        values.append(tuple(record))
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), batch_size):
-            cursor.executemany(sql, values[start : start + batch_size])
-
-
 @transaction.atomic
 def facts_bulk_import(
     *,
@@ -1086,6 +1032,9 @@ def facts_bulk_import(
     counts: dict[str, int] = {}
     for model, rows, date_field in plan:
         if model is DealShare:
+            for row in rows:  # the owner's credit sits in the deal's unit (as of its close date)
+                if row.org_unit_id is None and row.user_id == row.deal.owner_id:
+                    row.org_unit_id = row.deal.org_unit_id
             _fill_units(rows, lambda r: r.deal.close_date, lambda r: r.user, field="shares")
             for row in rows:  # the deal's dates, copied for the rollup
                 row.close_date, row.created_date = row.deal.close_date, row.deal.created_date
@@ -1096,10 +1045,7 @@ def facts_bulk_import(
             _fill_units(
                 rows, lambda r, f=date_field: getattr(r, f), lambda r: r.owner, field="owner"
             )
-        if model in _LEAVES:
-            _insert_plain(model, rows, batch_size)
-        else:
-            model.objects.bulk_create(rows, batch_size=batch_size)
+        insert_rows(model, rows, batch_size=batch_size, with_ids=model not in _LEAVES)
         counts[model._meta.model_name] = len(rows)
     if record_outbox:
         for model, rows, _date_field in plan:
