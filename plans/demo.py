@@ -139,3 +139,7 @@ def seed(ctx: DemoContext) -> None:
         title="希望增加新产品培训",
         text="新产品线下月上市，团队对技术参数还不熟悉，希望安排一次集中培训。",
     )
+
+    from plans import demo_actions
+
+    demo_actions.seed(ctx)
