@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from salesgoals import scope
@@ -90,12 +91,13 @@ def recommendations(request: HttpRequest) -> HttpResponse:
 def recommendations_compute(request: HttpRequest) -> HttpResponse:
     require_leader(request)
     made = services.recommendations_compute(actor=request.user)
-    messages.success(
-        request,
-        _("%(n)s new recommendations.") % {"n": len(made)}
-        if made
-        else _("No new recommendations: nobody in your scope lags on the configured rules."),
-    )
+    if made:
+        text = ngettext("%(n)s new recommendation.", "%(n)s new recommendations.", len(made)) % {
+            "n": len(made)
+        }
+    else:
+        text = _("No new recommendations: nobody in your scope lags on the configured rules.")
+    messages.success(request, text)
     return redirect("training:recommendations")
 
 

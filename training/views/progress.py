@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from salesgoals import scope
@@ -216,7 +217,11 @@ def assign(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(course)s assigned to %(n)s people.")
+                ngettext(
+                    "%(course)s assigned to %(n)s person.",
+                    "%(course)s assigned to %(n)s people.",
+                    len(made),
+                )
                 % {"course": data["course"].title, "n": len(made)},
             )
             return redirect("training:team")
