@@ -143,3 +143,7 @@ def seed(ctx: DemoContext) -> None:
     from plans import demo_actions
 
     demo_actions.seed(ctx)
+
+    from plans import demo_reports
+
+    demo_reports.seed(ctx)
