@@ -14,9 +14,11 @@ import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from django.db.models import Q
+
 from incentives.engine import Cell, Inputs, attainment_pct
 from kpis.models import OwnerType
-from salesgoals.models import Metric, Period, User
+from salesgoals.models import Metric, Period, Role, User
 
 Key = tuple[int, str, int]  # (person id, metric code, period id)
 
@@ -31,29 +33,50 @@ def _decimal(value: int | None, unit: str) -> Decimal | None:
     return Decimal(int(value))
 
 
+def measured_owner(person: User) -> tuple[str, int]:
+    """Whose cells measure the person: a rep's own; a manager's or executive's home unit."""
+    if person.role in (Role.MANAGER, Role.EXECUTIVE) and person.org_unit_id:
+        return OwnerType.UNIT, person.org_unit_id
+    return OwnerType.REP, person.pk
+
+
 def kpi_cells(
     people: Sequence[User], metric_codes: Iterable[str], period_ids: Iterable[int]
 ) -> dict[Key, Cell]:
-    """Each person's own rep cells of these metrics and periods, in one query."""
+    """The cells measuring each person (see `measured_owner`), keyed by person, in one query."""
     from kpis.selectors import kpi_values_visible
 
     codes, periods = set(metric_codes), set(period_ids)
     if not people or not codes or not periods:
         return {}
     queryset = None
+    owners: dict[tuple[str, int], list[int]] = {}
+    wanted = Q(pk__in=[])
     for person in people:
         own = kpi_values_visible(person)
         queryset = own if queryset is None else queryset | own
-    rows = queryset.filter(
-        owner_type=OwnerType.REP,
-        owner_id__in=[p.pk for p in people],
-        metric__code__in=codes,
-        period_id__in=periods,
-    ).values_list("owner_id", "metric__code", "metric__unit", "period_id", "actual", "target")
-    return {
-        (owner, code, period): Cell(_decimal(actual, unit) or Decimal(0), _decimal(target, unit))
-        for owner, code, unit, period, actual, target in rows
-    }
+        owner_type, owner_id = measured_owner(person)
+        owners.setdefault((owner_type, owner_id), []).append(person.pk)
+        wanted |= Q(owner_type=owner_type, owner_id=owner_id)
+    rows = (
+        queryset.filter(wanted)
+        .filter(metric__code__in=codes, period_id__in=periods)
+        .values_list(
+            "owner_type",
+            "owner_id",
+            "metric__code",
+            "metric__unit",
+            "period_id",
+            "actual",
+            "target",
+        )
+    )
+    cells: dict[Key, Cell] = {}
+    for owner_type, owner_id, code, unit, period, actual, target in rows:
+        cell = Cell(_decimal(actual, unit) or Decimal(0), _decimal(target, unit))
+        for person_id in owners.get((owner_type, owner_id), ()):
+            cells[(person_id, code, period)] = cell
+    return cells
 
 
 def won_deal_amounts(person: User, period: Period) -> tuple[Decimal, ...]:
@@ -92,13 +115,23 @@ def build_inputs(
     spiff_deals: bool,
     contest_wins: int = 0,
     cells: dict[Key, Cell] | None = None,
+    earlier: list[Period] | None = None,
+    held: set[str] | None = None,
+    money_only: bool = False,
 ) -> Inputs:
     """The engine's inputs for one person and period.
 
     `history_metrics` maps a metric to how many earlier periods the promotion rule needs.
+    Batches pass what they read once for everyone (`cells`, `earlier` periods, the person's
+    certifications `held`); `money_only` skips what never changes an amount (the promotion
+    history and certifications), for recomputing totals.
     """
+    if money_only:
+        history_metrics = {}
     depth = max(history_metrics.values(), default=0)
-    earlier = previous_periods(period, depth)
+    if earlier is None:
+        earlier = previous_periods(period, depth)
+    earlier = earlier[len(earlier) - depth :] if depth else []
     all_metrics = metrics | set(history_metrics)
     if cells is None:
         cells = kpi_cells([person], all_metrics, [period.pk, *(p.pk for p in earlier)])
@@ -110,8 +143,9 @@ def build_inputs(
             cell = cells.get((person.pk, code, p.pk))
             values.append(attainment_pct(cell.actual, cell.target) if cell else None)
         history[code] = tuple(values)
-    held: set[str] = set()
-    if history_metrics:
+    if not history_metrics:
+        held = set()
+    elif held is None:
         held = certifications([person.pk], period.end).get(person.pk, set())
     return Inputs(
         cells=current,

@@ -80,19 +80,29 @@ def plan_in_use(plan: IncentivePlan) -> bool:
     return plan.statements.exists()
 
 
-def plan_for(person: User, period_kind: str) -> IncentivePlan | None:
-    """The most specific current, active plan for the person: deepest unit, then role."""
+def current_plans(period_kind: str) -> list[IncentivePlan]:
+    return list(
+        IncentivePlan.objects.filter(
+            is_current=True, is_active=True, period_kind=period_kind
+        ).select_related("org_unit")
+    )
+
+
+def best_plan(plans: list[IncentivePlan], person: User) -> IncentivePlan | None:
+    """The most specific of `plans` for the person: deepest unit, then a role, then newest."""
     best, rank = None, None
-    candidates = IncentivePlan.objects.filter(
-        is_current=True, is_active=True, period_kind=period_kind
-    ).select_related("org_unit")
-    for plan in candidates:
+    for plan in plans:
         if not plan_applies(plan, person):
             continue
-        key = (plan.org_unit.depth if plan.org_unit_id else 0, bool(plan.role), -plan.pk)
+        key = (plan.org_unit.depth if plan.org_unit_id else 0, bool(plan.role), plan.pk)
         if rank is None or key > rank:
             best, rank = plan, key
     return best
+
+
+def plan_for(person: User, period_kind: str) -> IncentivePlan | None:
+    """The most specific current, active plan for the person and period kind."""
+    return best_plan(current_plans(period_kind), person)
 
 
 def people_of_plan(plan: IncentivePlan) -> QuerySet[User]:

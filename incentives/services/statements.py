@@ -11,7 +11,7 @@ twice. `what_if` runs the very same inputs and engine with one more deal closed.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,7 +37,7 @@ from incentives.engine import (
     total,
     with_extra,
 )
-from incentives.inputs import Key, build_inputs, kpi_cells, previous_periods
+from incentives.inputs import Key, build_inputs, certifications, kpi_cells, previous_periods
 from incentives.models import BadgeAward, ContestWinner, IncentivePlan, Statement, StatementLine
 from salesgoals.models import Period, User
 from salesgoals.money import from_minor, to_minor
@@ -60,12 +60,28 @@ def _needs(components: list[Component]) -> tuple[set[str], dict[str, int], bool,
     return metrics, history, deals, contests
 
 
-def _contest_wins(person: User, period: Period) -> int:
-    return ContestWinner.objects.filter(
-        person=person,
+def _contest_wins(people: list[User], period: Period) -> dict[int, int]:
+    rows = ContestWinner.objects.filter(
+        person__in=people,
         contest__period__start__gte=period.start,
         contest__period__end__lte=period.end,
-    ).count()
+    ).values_list("person_id", flat=True)
+    wins: dict[int, int] = {}
+    for person_id in rows:
+        wins[person_id] = wins.get(person_id, 0) + 1
+    return wins
+
+
+@dataclass
+class Prefetched:
+    """What a batch reads once for everyone: KPI cells (this period, the promotion history
+    and earlier periods for adjustments), the earlier periods, certifications, contest wins."""
+
+    cells: dict[Key, Cell]
+    earlier: list[Period]
+    certifications: dict[int, set[str]] = field(default_factory=dict)
+    #: None = read per person when needed.
+    wins: dict[int, int] | None = None
 
 
 def inputs_for(
@@ -73,19 +89,30 @@ def inputs_for(
     person: User,
     period: Period,
     *,
-    cells: dict[Key, Cell] | None = None,
+    prefetched: Prefetched | None = None,
+    money_only: bool = False,
 ) -> tuple[list[Component], Inputs]:
     """The plan's components and the person's inputs for the period (statements and what-if)."""
     components = parse_components(plan.components)
     metrics, history, deals, contests = _needs(components)
+    wins = 0
+    if contests:
+        wins = (
+            prefetched.wins.get(person.pk, 0)
+            if prefetched is not None and prefetched.wins is not None
+            else _contest_wins([person], period).get(person.pk, 0)
+        )
     inputs = build_inputs(
         person,
         period,
         metrics=metrics,
         history_metrics=history,
         spiff_deals=deals,
-        contest_wins=_contest_wins(person, period) if contests else 0,
-        cells=cells,
+        contest_wins=wins,
+        cells=prefetched.cells if prefetched else None,
+        earlier=prefetched.earlier if prefetched else None,
+        held=prefetched.certifications.get(person.pk) if prefetched else None,
+        money_only=money_only,
     )
     return components, inputs
 
@@ -96,7 +123,9 @@ def _own_total(statement: Statement) -> int:
     return int(result or 0)
 
 
-def _adjustment_lines(person: User, period: Period, exclude_id: int | None) -> list[dict]:
+def _adjustment_lines(
+    person: User, period: Period, exclude_id: int | None, cells: dict[Key, Cell] | None
+) -> list[dict]:
     """Adjustment lines owed to this statement: frozen earlier statements whose recomputed
     amount differs from what they paid plus what frozen adjustments already corrected."""
     frozen = (
@@ -111,12 +140,18 @@ def _adjustment_lines(person: User, period: Period, exclude_id: int | None) -> l
         person=person, period__kind=period.kind, status=Statement.Status.DRAFT
     ).exclude(pk=exclude_id)
     rows = []
+    cached_periods = {key[2] for key in cells} if cells is not None else set()
     for earlier in frozen:
         if drafts_between.filter(
             period__start__gt=earlier.period.end, period__start__lt=period.start
         ).exists():
             continue  # an earlier open statement carries this adjustment
-        components, inputs = inputs_for(earlier.plan, person, earlier.period)
+        prefetched = None
+        if cells is not None and earlier.period_id in cached_periods:
+            prefetched = Prefetched(cells=cells, earlier=[])
+        components, inputs = inputs_for(
+            earlier.plan, person, earlier.period, prefetched=prefetched, money_only=True
+        )
         now = to_minor(total(compute(components, inputs)))
         corrected = (
             StatementLine.objects.filter(adjusts=earlier)
@@ -183,7 +218,7 @@ def statement_compute(
     person: User,
     period: Period,
     plan: IncentivePlan | None = None,
-    cells: dict[Key, Cell] | None = None,
+    prefetched: Prefetched | None = None,
 ) -> Statement | None:
     """Compute (or recompute) the person's draft statement; frozen ones are returned as they are.
 
@@ -204,10 +239,11 @@ def statement_compute(
                 ]
             }
         )
-    components, inputs = inputs_for(plan, person, period, cells=cells)
+    components, inputs = inputs_for(plan, person, period, prefetched=prefetched)
     lines = compute(components, inputs)
     rows = [_line_row(line) for line in lines]
-    rows += _adjustment_lines(person, period, existing.pk if existing else None)
+    cells = prefetched.cells if prefetched else None
+    rows += _adjustment_lines(person, period, existing.pk if existing else None, cells)
     statement = existing or Statement(person=person, period=period)
     statement.plan = plan
     statement.org_unit_id = person.org_unit_id
@@ -223,19 +259,37 @@ def statement_compute(
 
 
 def statements_compute(*, plan: IncentivePlan, period: Period) -> list[Statement]:
-    """Every statement of the plan's people for the period (one KPI query for all of them)."""
+    """Every statement of the plan's people for the period; KPI cells, certifications and
+    contest wins are read once for everyone."""
     components = parse_components(plan.components)
-    metrics, history, _deals, _contests = _needs(components)
+    metrics, history, _deals, contests = _needs(components)
+    plans = selectors.current_plans(period.kind)
     people = [
-        p for p in selectors.people_of_plan(plan) if selectors.plan_for(p, period.kind) == plan
+        p
+        for p in selectors.people_of_plan(plan)
+        if selectors.best_plan(plans, p) == plan and not (p.hire_date and p.hire_date > period.end)
     ]
+    if not people:
+        return []
     earlier = previous_periods(period, max(history.values(), default=0))
-    cells = kpi_cells(people, metrics | set(history), [period.pk, *(p.pk for p in earlier)])
+    # Earlier periods of the last two years too: adjustments recompute frozen statements.
+    prior = Period.objects.filter(
+        kind=period.kind,
+        end__lt=period.start,
+        start__gte=period.start - datetime.timedelta(days=740),
+    ).values_list("pk", flat=True)
+    period_ids = {period.pk, *(p.pk for p in earlier), *prior}
+    prefetched = Prefetched(
+        cells=kpi_cells(people, metrics | set(history), period_ids),
+        earlier=earlier,
+        certifications=certifications([p.pk for p in people], period.end) if history else {},
+        wins=_contest_wins(people, period) if contests else None,
+    )
     done = []
     for person in people:
-        if person.hire_date and person.hire_date > period.end:
-            continue
-        statement = statement_compute(person=person, period=period, plan=plan, cells=cells)
+        statement = statement_compute(
+            person=person, period=period, plan=plan, prefetched=prefetched
+        )
         if statement is not None:
             done.append(statement)
     return done
