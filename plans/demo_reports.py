@@ -10,8 +10,7 @@
   the matching feedback item — with −8% expected on payments (回款) and −5% on revenue in that
   region from next month; it proposes a revision of the demo payments plan
   (`market_change_propose_revision`; the revenue plan has its own revision from
-  `targets.demo`), which the admin approves; the new version is published by the after-commit
-  task when `seed_demo` commits.
+  `targets.demo`), which the admin approves; the new version is published at once.
 
 Runs from `plans.demo.seed` after `targets.demo`. Deterministic: choices come from `ctx.rng`.
 """
@@ -186,9 +185,10 @@ def _market_change(ctx: DemoContext, executive: User, admin: User) -> MarketChan
     revision = market_services.market_change_propose_revision(
         actor=executive, market_change=change, plan=plan
     )
-    # Publishing follows approval after commit (`seed_demo` runs in one transaction), like
-    # the plans' own approvals: publishing a company plan again here would double its cost.
     target_services.revision_approve(revision=revision, actor=admin)
+    # Published now, like `targets.demo` does: the after-commit task comes too late for the
+    # demo (and never runs inside a test transaction). This is most of this module's time.
+    target_services.plan_publish(plan_id=plan.pk, today=ctx.today)
     return change
 
 
