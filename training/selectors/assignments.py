@@ -10,7 +10,19 @@ import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -76,7 +88,13 @@ def assignments_visible(
         items = items.filter(user_id=person) if str(person).isdigit() else items.none()
     if mine:
         items = items.filter(user_id=user.pk)
-    return items.order_by("status", "due_on", "-created_at", "pk")
+    rank = Case(
+        When(status__in=Assignment.OPEN_STATUSES, then=Value(0)),
+        When(status=Assignment.Status.COMPLETED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return items.order_by(rank, F("due_on").asc(nulls_last=True), "-completed_on", "pk")
 
 
 def assignment_get_for_user(*, user: User, pk: Any) -> Assignment:

@@ -267,7 +267,7 @@ def _course_score(assignment: Assignment) -> int | None:
     if not quizzes:
         return None
     scores = list(best)
-    return round(sum(scores) / quizzes) if scores else 0
+    return round(sum(scores) / quizzes) if scores else None
 
 
 def _advance(assignment: Assignment) -> Assignment:
