@@ -26,7 +26,9 @@ class PlanForm(forms.Form):
         required=False,
         empty_label=_("Whole company"),
     )
-    period_kind = forms.ChoiceField(label=_("Paid per"), choices=PLAN_PERIOD_KINDS)
+    period_kind = forms.ChoiceField(
+        label=_("Paid per"), choices=PLAN_PERIOD_KINDS, initial="quarter"
+    )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     components = forms.CharField(
         label=_("Components (JSON)"),
