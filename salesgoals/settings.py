@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 3 * 3600},
     },
+    "incentives-close-periods": {
+        "task": "incentives.tasks.close_periods_task",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
     "crm-sync-due": {
         "task": "crm_sync.tasks.sync_due_task",
         "schedule": 60.0,
