@@ -112,6 +112,12 @@ def test_catalogue_is_read_by_all_and_written_by_admins(org, world, api_client, 
     assert quiz["pass_mark"] == 70
     assert all("correct" not in o for q in quiz["questions"] for o in q["options"])
     assert api_client.post("/api/v1/courses/", {"title": "X"}, format="json").status_code == 403
+    exported = api_client.get("/api/v1/courses/?format=xlsx")
+    assert exported.status_code == 200
+    assert exported.content[:2] == b"PK"
+    for path in ("certifications", "recommendations"):
+        assert api_client.get(f"/api/v1/{path}/?format=csv").status_code == 200
+    assert api_client.get("/api/v1/courses/effectiveness/").status_code == 403
     client.force_login(org.manager)
     assert client.get(reverse("training:course-create")).status_code == 403
     assert client.get(reverse("training:rules")).status_code == 403
@@ -218,3 +224,22 @@ def test_rep_takes_the_quiz_through_the_pages(org, client):
     for name in ("my", "catalogue"):
         assert client.get(reverse(f"training:{name}")).status_code == 200
     assert client.get(reverse("training:course-detail", args=[qc.course.code])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_lists_take_a_constant_number_of_queries(
+    org, api_client, django_assert_max_num_queries
+):
+    from tests.factories import UserFactory
+
+    courses = [make_quiz_course(org.admin, code=f"course-{i}").course for i in range(4)]
+    people = [UserFactory(org_unit=org.team_a) for _ in range(6)]
+    for course in courses:
+        services.assign(actor=org.admin, course=course, users=people)
+    api_client.force_authenticate(org.manager)
+    with django_assert_max_num_queries(8):
+        response = api_client.get("/api/v1/assignments/?page_size=100")
+    assert response.json()["count"] == 24
+    with django_assert_max_num_queries(10):
+        response = api_client.get("/api/v1/courses/")
+    assert len(response.json()["results"]) == 4

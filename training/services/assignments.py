@@ -39,10 +39,11 @@ from training.models import (
     Quiz,
     QuizAttempt,
 )
+from training.selectors import matrix
 from training.selectors.access import can_assign, can_assign_unit
 
 #: Days before expiry when the renewal reminder goes out.
-RENEWAL_NOTICE_DAYS = 30
+RENEWAL_NOTICE_DAYS = matrix.RENEWAL_NOTICE_DAYS
 
 
 def _today() -> datetime.date:
