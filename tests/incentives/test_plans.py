@@ -184,3 +184,25 @@ def test_api_create_patch_and_versions(org: Org, api_client) -> None:
     )
     assert denied.status_code == 403
     assert Statement.objects.count() == 1
+
+
+def test_plan_visibility_per_role(org: Org, client) -> None:
+    from incentives import selectors
+
+    company_reps = make_plan(org.admin, COMMISSION, name="Reps")
+    south = make_plan(org.admin, COMMISSION, name="South reps", org_unit=org.south)
+    managers = make_plan(org.admin, TIERED, name="Managers", role="manager")
+
+    def names(user) -> set[str]:
+        return set(selectors.plans_visible(user).values_list("name", flat=True))
+
+    assert names(org.rep) == {"Reps"}
+    assert names(org.rep_c) == {"Reps", "South reps"}
+    assert names(org.manager) == {"Reps", "Managers"}
+    assert names(org.manager_south) == {"Reps", "South reps", "Managers"}
+    assert names(org.executive) == names(org.admin) == {"Reps", "South reps", "Managers"}
+    client.force_login(org.rep)
+    assert client.get(reverse("incentives:plan-detail", args=[south.pk])).status_code == 403
+    assert client.get(reverse("incentives:plan-detail", args=[company_reps.pk])).status_code == 200
+    assert client.get(reverse("incentives:plan-edit", args=[company_reps.pk])).status_code == 403
+    assert client.get(reverse("incentives:plan-detail", args=[managers.pk])).status_code == 403
