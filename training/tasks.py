@@ -15,5 +15,6 @@ def compute_recommendations_task() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def certification_reminders_task() -> int:
-    """Remind holders of certifications expiring soon (once per certification)."""
-    return services.certification_reminders_send()
+    """Remind holders of certifications expiring soon (once per certification) and people
+    whose assignments went overdue (once per due date)."""
+    return services.certification_reminders_send() + services.overdue_reminders_send()

@@ -134,9 +134,10 @@ def test_renewal_reminder_is_sent_once_and_not_after_renewal(org):
     first = services.certification_reminders_send(on=TODAY)
     again = services.certification_reminders_send(on=TODAY + datetime.timedelta(days=1))
 
-    assert first == 1  # rep A (rep A's team has no manager; North's manager is one level up)
+    assert first == 2  # rep A and the nearest manager above them (North's; Team A has none)
     assert again == 0
     assert Notification.objects.filter(recipient=org.rep, dedupe_key=key).count() == 1
+    assert Notification.objects.filter(recipient=org.manager, dedupe_key=key).count() == 1
     assert not Notification.objects.filter(
         dedupe_key=f"training:cert-renewal:{renewed_old.pk}"
     ).exists()
@@ -195,3 +196,19 @@ def test_material_uploads_are_checked_for_type_and_size(org, settings, tmp_path,
         services.material_add(
             actor=org.manager, module=qc.reading, title="x", url="https://example.com"
         )
+
+
+@pytest.mark.django_db
+def test_overdue_reminder_is_sent_once_per_due_date(org):
+    qc = make_quiz_course(org.admin)
+    services.assign(
+        actor=org.admin, course=qc.course, users=[org.rep], due_on=datetime.date(2026, 5, 25)
+    )
+    services.assign(
+        actor=org.admin, course=qc.course, users=[org.rep_b], due_on=datetime.date(2026, 7, 1)
+    )
+    assert services.overdue_reminders_send(on=datetime.date(2026, 5, 25)) == 0
+    assert services.overdue_reminders_send(on=datetime.date(2026, 5, 26)) == 2  # rep + manager
+    assert services.overdue_reminders_send(on=datetime.date(2026, 5, 27)) == 0
+    assert Notification.objects.filter(recipient=org.rep, title__contains="overdue").count() == 1
+    assert not Notification.objects.filter(recipient=org.rep_b, title__contains="overdue").exists()

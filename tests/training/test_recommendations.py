@@ -71,6 +71,7 @@ def test_conversion_below_team_median_two_months(org, team, march, april, fires)
         assert "10.0%" in rec.reason
         assert "30.0%" in rec.reason
         assert rep.notifications.filter(title__contains="Consultative selling").exists()
+        assert org.manager.notifications.filter(title__contains=rep.display).exists()
 
 
 @pytest.mark.django_db

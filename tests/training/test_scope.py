@@ -97,6 +97,16 @@ def test_only_the_assignee_completes_modules_and_takes_quizzes(org, world, api_c
     assert response.status_code == 201
     body = response.json()
     assert (body["score"], body["passed"], body["assignment_status"]) == (100, True, "completed")
+    outside = api_client.post(
+        "/api/v1/assignments/", {"course": qc.course.pk, "users": [org.rep_b.pk]}, format="json"
+    )
+    assert outside.status_code == 403
+    api_client.force_authenticate(org.manager_south)
+    outside = api_client.post(
+        "/api/v1/assignments/", {"course": qc.course.pk, "org_unit": org.north.pk}, format="json"
+    )
+    assert outside.status_code == 403
+    api_client.force_authenticate(org.rep)
     detail = api_client.get(url).json()
     assert detail["completion"] == 100
     assert detail["certification_expires_on"] is not None

@@ -57,3 +57,19 @@ def can_assign_unit(actor: User, unit: OrgUnit) -> bool:
     if actor.role != Role.MANAGER:
         return False
     return scope.editable_units(actor).filter(pk=unit.pk).exists()
+
+
+def nearest_manager(person: User) -> User | None:
+    """The manager of the person's home unit, else of the nearest unit above (not themselves)."""
+    unit = person.org_unit
+    if unit is None:
+        return None
+    step = OrgUnit.steplen
+    paths = [unit.path[:n] for n in range(step, len(unit.path) + 1, step)]
+    for above in (
+        OrgUnit.objects.filter(path__in=paths).select_related("manager").order_by("-depth")
+    ):
+        manager = above.manager
+        if manager is not None and manager.pk != person.pk and manager.is_active:
+            return manager
+    return None

@@ -131,7 +131,9 @@ def skills_matrix(
             cells = []
             for course in courses:
                 status = statuses.get((person.pk, course.pk), "none")
-                cells.append({"status": status, "label": STATUS_LABELS[status]})
+                cells.append(
+                    {"status": status, "label": STATUS_LABELS[status], "code": course.code}
+                )
             matrix.rows.append({"person": person, "cells": cells})
     return matrix
 

@@ -10,6 +10,7 @@ from training.services.assignments import (  # noqa: F401
     certification_reminders_send,
     grade,
     module_complete,
+    overdue_reminders_send,
     quiz_submit,
 )
 from training.services.catalogue import (  # noqa: F401

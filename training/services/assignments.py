@@ -40,7 +40,7 @@ from training.models import (
     QuizAttempt,
 )
 from training.selectors import matrix
-from training.selectors.access import can_assign, can_assign_unit
+from training.selectors.access import can_assign, can_assign_unit, nearest_manager
 
 #: Days before expiry when the renewal reminder goes out.
 RENEWAL_NOTICE_DAYS = matrix.RENEWAL_NOTICE_DAYS
@@ -356,9 +356,9 @@ def certification_reminders_send(*, on: datetime.date | None = None) -> int:
             "date": cert.expires_on.isoformat(),
         }
         recipients = [cert.user]
-        unit = cert.user.org_unit
-        if unit is not None and unit.manager_id and unit.manager_id != cert.user_id:
-            recipients.append(unit.manager)
+        manager = nearest_manager(cert.user)
+        if manager is not None:
+            recipients.append(manager)
         for recipient in recipients:
             with transaction.atomic():
                 made = notification_send(
@@ -369,5 +369,38 @@ def certification_reminders_send(*, on: datetime.date | None = None) -> int:
                     dedupe_key=f"training:cert-renewal:{cert.pk}",
                     email=True,
                 )
+            sent += made is not None
+    return sent
+
+
+def overdue_reminders_send(*, on: datetime.date | None = None) -> int:
+    """Tell the assignee (and their manager) once when an open assignment passes its due
+    date. Returns how many notifications were created."""
+    on = on or _today()
+    overdue = Assignment.objects.filter(
+        status__in=Assignment.OPEN_STATUSES, due_on__lt=on, user__is_active=True
+    ).select_related("user", "user__org_unit", "course")
+    sent = 0
+    for assignment in overdue:
+        link = reverse("training:assignment-detail", args=[assignment.pk])
+        title = _("Training overdue: %(course)s") % {"course": assignment.course.title}
+        body = _("%(person)s's course was due on %(date)s.") % {
+            "person": assignment.user.display,
+            "date": assignment.due_on.isoformat(),
+        }
+        recipients = [assignment.user]
+        manager = nearest_manager(assignment.user)
+        if manager is not None and manager.pk != assignment.assigned_by_id:
+            recipients.append(manager)
+        elif assignment.assigned_by and assignment.assigned_by_id != assignment.user_id:
+            recipients.append(assignment.assigned_by)
+        for recipient in recipients:
+            made = notification_send(
+                recipient=recipient,
+                title=title,
+                body=body,
+                link=link,
+                dedupe_key=f"training:overdue:{assignment.pk}:{assignment.due_on.isoformat()}",
+            )
             sent += made is not None
     return sent

@@ -34,7 +34,7 @@ from salesgoals.models import Metric, Period, Role, User
 from salesgoals.services import notification_send
 from training.models import Assignment, Course, Recommendation, RecommendationRule
 from training.selectors import kpi_source
-from training.selectors.access import can_assign, can_configure, people_visible
+from training.selectors.access import can_assign, can_configure, nearest_manager, people_visible
 from training.services.assignments import assign
 
 
@@ -241,15 +241,30 @@ def _store(
             evidence=finding.evidence,
         )
         made.append(rec)
-    users = {u.pk: u for u in User.objects.filter(pk__in=[r.user_id for r in made])}
+    users = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=[r.user_id for r in made]).select_related("org_unit")
+    }
     for rec in made:
+        person = users[rec.user_id]
+        reason = explain(rule, rec.evidence)
         notification_send(
-            recipient=users[rec.user_id],
+            recipient=person,
             title=_("Recommended course: %(course)s") % {"course": rule.course.title},
-            body=explain(rule, rec.evidence),
+            body=reason,
             link=reverse("training:recommendations"),
             dedupe_key=f"training:recommendation:{rec.pk}",
         )
+        manager = nearest_manager(person)
+        if manager is not None:
+            notification_send(
+                recipient=manager,
+                title=_("Course recommended for %(person)s: %(course)s")
+                % {"person": person.display, "course": rule.course.title},
+                body=reason,
+                link=f"{reverse('training:recommendations')}?status=open",
+                dedupe_key=f"training:recommendation:{rec.pk}:manager",
+            )
     return made
 
 

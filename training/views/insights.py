@@ -118,7 +118,7 @@ def recommendation_assign(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(course)s assigned to %(person)s.")
             % {"course": rec.course.title, "person": rec.user.display},
         )
-    return redirect(request.POST.get("next") or "training:recommendations")
+    return redirect("training:recommendations")
 
 
 @login_required
