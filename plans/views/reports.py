@@ -140,7 +140,15 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("plans:report-detail", pk=report.pk)
             messages.success(request, _("Draft saved."))
             return redirect("plans:report-edit", pk=report.pk)
-    context = {"report": report, "form": form, "snapshot": _snapshot(report)}
+    returned = None
+    if report.status == PeriodicReport.Status.RETURNED:
+        returned = selectors.report_comments(report).filter(kind="returned").last()
+    context = {
+        "report": report,
+        "form": form,
+        "snapshot": _snapshot(report),
+        "returned": returned,
+    }
     status = 400 if form.errors else 200
     return render(request, "plans/reports/edit.html", context, status=status)
 
@@ -249,7 +257,36 @@ def review_meeting(request: HttpRequest) -> HttpResponse:
         unit, period = form.cleaned_data["org_unit"], form.cleaned_data["period"]
         agenda = selectors.review_agenda(user=user, unit=unit, period=period)
         agenda.variances = selectors.snapshot_rows(agenda.variances)
-    return render(request, "plans/reports/review.html", {"form": form, "agenda": agenda})
+    context = {
+        "form": form,
+        "agenda": agenda,
+        "figure": variance_figure(agenda.variances) if agenda and agenda.variances else None,
+    }
+    return render(request, "plans/reports/review.html", context)
+
+
+def variance_figure(rows: list[dict]) -> dict:
+    """A plotly bar chart of the agenda's variances (attainment − 100%), largest on top."""
+    rows = list(reversed(rows))  # plotly draws the first bar at the bottom
+    values = [float(row["variance_pct"]) for row in rows]  # display only
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": values,
+                "y": [f"{row['owner_name']} · {row['label']}" for row in rows],
+                "marker": {"color": ["#b3261e" if v < 0 else "#1d6b3a" for v in values]},
+                "hovertemplate": "%{y}: %{x:+.2f}%<extra></extra>",
+            }
+        ],
+        "layout": {
+            "height": 60 + 28 * len(rows),
+            "margin": {"l": 220, "r": 20, "t": 10, "b": 40},
+            "xaxis": {"title": {"text": _("Variance (%)")}, "zeroline": True, "ticksuffix": "%"},
+            "yaxis": {"automargin": True},
+        },
+    }
 
 
 urlpatterns = [

@@ -87,6 +87,15 @@ def test_rep_writes_weekly_report_and_manager_signs_off(
     report.refresh_from_db()
     assert report.status == PeriodicReport.Status.SIGNED_OFF
     assert report.signed_off_by == demo_users["manager"]
+
+    # The week's review meeting: the variance chart and the problem raised in the report
+    page.get_by_test_id("nav-review").click()
+    page.select_option("#id_org_unit", str(demo_users["rep"].org_unit_id))
+    page.select_option("#id_period", str(last_week.pk))
+    page.get_by_test_id("build-agenda").click()
+    expect(page.get_by_test_id("agenda-report")).to_contain_text("undercuts us by 8%")
+    expect(page.get_by_test_id("variance-chart").locator(".main-svg").first).to_be_visible()
+    screenshot("review-meeting")
     page.context.clear_cookies()
 
     # The rep sees the comment and the sign-off, in Chinese too

@@ -64,6 +64,15 @@ def test_manager_comments_and_signs_off_in_the_page(org, client):
     detail = client.get(reverse("plans:report-detail", args=[report.pk])).content.decode()
     assert 'data-testid="sign-off"' in detail
     client.post(reverse("plans:report-comment", args=[report.pk]), {"text": "Good pipeline"})
+    client.post(
+        reverse("plans:report-review", args=[report.pk]),
+        {"decision": "return", "text": "Add the pipeline"},
+    )
+    client.force_login(org.rep)
+    edit = client.get(reverse("plans:report-edit", args=[report.pk])).content.decode()
+    assert "Add the pipeline" in edit
+    client.post(reverse("plans:report-submit", args=[report.pk]))
+    client.force_login(org.manager)
     response = client.post(
         reverse("plans:report-review", args=[report.pk]), {"decision": "return", "text": ""}
     )
@@ -120,7 +129,9 @@ def test_review_meeting_page(org, client):
     client.force_login(org.manager)
     url = reverse("plans:review-meeting")
     html = client.get(url, {"org_unit": org.north.pk, "period": m.pk}).content.decode()
-    assert html.index("Rep B") < html.index("Rep A")
+    assert 'data-testid="variance-chart"' in html
+    table = html[html.index('data-testid="kpi-snapshot"') :]
+    assert table.index("Rep B") < table.index("Rep A")  # -50% before -5%
     assert "Competitor discounting" in html
     client.force_login(org.rep)
     assert client.get(url).status_code == 403
