@@ -11,54 +11,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from plans.models import ActionPlan, PlanStatus, Strategy, Task
+from plans.api.actions_common import (
+    PlanStatusField,
+    StrategyKindField,
+    WritableViewSet,
+    current_values,
+    flag,
+    run,
+)
+from plans.api.actions_tasks import TaskOut, TaskViewSet
+from plans.models import ActionPlan, PlanStatus, Strategy
 from plans.selectors import actions as sel
 from plans.services import actions as services
-from salesgoals.api.base import ExportMixin, bad_request
-from salesgoals.api.calendar import _inline_enum
-from salesgoals.api.pagination import StandardPagination
-
-
-@extend_schema_field(_inline_enum(PlanStatus.choices), component_name="PlanStatusEnum")
-class PlanStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=PlanStatus.choices, **kwargs)
-
-
-@extend_schema_field(_inline_enum(Strategy.Kind.choices), component_name="StrategyKindEnum")
-class StrategyKindField(serializers.ChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=Strategy.Kind.choices, **kwargs)
-
-
-@extend_schema_field(_inline_enum(Task.Status.choices), component_name="TaskStatusEnum")
-class TaskStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=Task.Status.choices, **kwargs)
-
-
-def _flag(request: Request, name: str) -> bool:
-    return request.query_params.get(name) in ("1", "true", "yes")
-
-
-def _run(fn, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as error:
-        raise bad_request(error) from error
-    except PermissionDenied as error:
-        raise DRFPermissionDenied(str(error) or None) from error
-
 
 # --- Strategies ----------------------------------------------------------------------------
 
@@ -120,7 +91,7 @@ class StrategyIn(serializers.Serializer):
     )
 
 
-class StatusIn(serializers.Serializer):
+class PlanStatusIn(serializers.Serializer):
     status = PlanStatusField()
 
 
@@ -139,26 +110,7 @@ STRATEGY_FIELDS = [
 ]
 
 
-def _current(item: Any, names: list[str]) -> dict[str, Any]:
-    values = {}
-    for name in names:
-        field = item._meta.get_field(name)
-        values[name] = getattr(item, field.attname)
-    return values
-
-
-class _Writable(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    permission_classes = [permissions.IsAuthenticated]
-    pagination_class = StandardPagination
-    filter_backends: list[Any] = []
-
-    def _validated(self, serializer_class, partial: bool = False) -> dict[str, Any]:
-        data = serializer_class(data=self.request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
-
-
-class StrategyViewSet(_Writable):
+class StrategyViewSet(WritableViewSet):
     """Sales strategies in your scope."""
 
     queryset = Strategy.objects.all()
@@ -199,14 +151,14 @@ class StrategyViewSet(_Writable):
     @extend_schema(summary="Create a strategy", request=StrategyIn, responses={201: StrategyOut})
     def create(self, request: Request) -> Response:
         data = self._validated(StrategyIn)
-        item = _run(services.strategy_create, actor=request.user, **data)
+        item = run(services.strategy_create, actor=request.user, **data)
         return Response(self._out(item), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Replace a strategy", request=StrategyIn, responses={200: StrategyOut})
     def update(self, request: Request, pk: str | None = None) -> Response:
         item = self._item(pk)
         data = self._validated(StrategyIn)
-        item = _run(services.strategy_save, actor=request.user, strategy=item, **data)
+        item = run(services.strategy_save, actor=request.user, strategy=item, **data)
         return Response(self._out(item))
 
     @extend_schema(
@@ -214,226 +166,31 @@ class StrategyViewSet(_Writable):
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         item = self._item(pk)
-        data = {**_current(item, STRATEGY_FIELDS), **self._validated(StrategyIn, partial=True)}
+        data = {
+            **current_values(item, STRATEGY_FIELDS),
+            **self._validated(StrategyIn, partial=True),
+        }
         if "period" not in request.data and (
             "start_date" in request.data or "end_date" in request.data
         ):
             data["period"] = None
-        item = _run(services.strategy_save, actor=request.user, strategy=item, **data)
+        item = run(services.strategy_save, actor=request.user, strategy=item, **data)
         return Response(self._out(item))
 
     @extend_schema(
         summary="Move the strategy to another status",
         description="draft → active → done; cancel; reopen. Managers of its unit and admins.",
-        request=StatusIn,
+        request=PlanStatusIn,
         responses={200: StrategyOut},
     )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str | None = None) -> Response:
         item = self._item(pk)
-        data = self._validated(StatusIn)
-        item = _run(
+        data = self._validated(PlanStatusIn)
+        item = run(
             services.strategy_set_status, actor=request.user, strategy=item, status=data["status"]
         )
         return Response(self._out(item))
-
-
-# --- Tasks ---------------------------------------------------------------------------------
-
-
-class TaskOut(serializers.ModelSerializer):
-    status = TaskStatusField(read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    owner_name = serializers.CharField(source="owner.display", read_only=True)
-    plan_title = serializers.CharField(source="plan.title", read_only=True)
-    depends_on = serializers.SerializerMethodField()
-    is_overdue = serializers.SerializerMethodField()
-    budget = serializers.IntegerField(read_only=True, help_text="Minor units.")
-
-    class Meta:
-        model = Task
-        fields = [
-            "id",
-            "plan",
-            "plan_title",
-            "title",
-            "description",
-            "owner",
-            "owner_name",
-            "start_date",
-            "due_date",
-            "is_milestone",
-            "budget",
-            "hours",
-            "materials",
-            "depends_on",
-            "status",
-            "status_label",
-            "blocked_reason",
-            "progress",
-            "is_overdue",
-            "completed_at",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
-    def get_depends_on(self, task: Task) -> list[int]:
-        return sorted(d.pk for d in task.depends_on.all())
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_is_overdue(self, task: Task) -> bool:
-        return sel.is_overdue(task)
-
-
-class TaskIn(serializers.Serializer):
-    plan = serializers.IntegerField(help_text="Action plan id (create only).")
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
-    owner = serializers.IntegerField(help_text="User id.")
-    start_date = serializers.DateField(required=False, allow_null=True)
-    due_date = serializers.DateField()
-    is_milestone = serializers.BooleanField(required=False, default=False)
-    budget = serializers.IntegerField(required=False, min_value=0, help_text="Minor units.")
-    hours = serializers.DecimalField(max_digits=7, decimal_places=1, required=False, min_value=0)
-    materials = serializers.CharField(required=False, allow_blank=True)
-    depends_on = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="Task ids of the same plan."
-    )
-    status = TaskStatusField(required=False)
-    progress = serializers.IntegerField(required=False, min_value=0, max_value=100)
-    blocked_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-class TaskStatusIn(serializers.Serializer):
-    status = TaskStatusField(required=False)
-    progress = serializers.IntegerField(required=False, min_value=0, max_value=100)
-    blocked_reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
-
-
-PLANNING_FIELDS = [
-    "title",
-    "description",
-    "owner",
-    "start_date",
-    "due_date",
-    "is_milestone",
-    "budget",
-    "hours",
-    "materials",
-]
-MOVING_FIELDS = ("status", "progress", "blocked_reason")
-
-
-class TaskViewSet(_Writable):
-    """Action-plan tasks in your scope (and your own)."""
-
-    queryset = Task.objects.all()
-    serializer_class = TaskOut
-
-    def get_queryset(self):
-        params = self.request.query_params
-        names = ("status", "owner", "plan", "org_unit", "due_before", "due_after")
-        filters = {k: params.get(k) for k in names}
-        for flag in ("overdue", "blocked", "open", "mine"):
-            filters[flag] = _flag(self.request, flag)
-        return sel.tasks_visible(self.request.user, **filters)
-
-    def _item(self, pk: Any) -> Task:
-        return sel.task_get_for_user(user=self.request.user, pk=pk)
-
-    def _out(self, item: Task) -> dict[str, Any]:
-        item = Task.objects.select_related("plan", "owner").get(pk=item.pk)
-        return TaskOut(item, context=self.get_serializer_context()).data
-
-    def _move(self, item: Task, data: dict[str, Any]) -> Task:
-        moving = {k: data[k] for k in MOVING_FIELDS if k in data}
-        if not moving:
-            return item
-        return _run(services.task_set_status, actor=self.request.user, task=item, **moving)
-
-    @extend_schema(
-        summary="Tasks in your scope",
-        description="Add `?format=csv` or `?format=xlsx` to export every row in scope.",
-        parameters=[
-            OpenApiParameter("status", str, description="One status or a comma list."),
-            OpenApiParameter("owner", int),
-            OpenApiParameter("plan", int),
-            OpenApiParameter("org_unit", int, description="The plan's unit and its subtree."),
-            OpenApiParameter("overdue", bool, description="Open and past the due date."),
-            OpenApiParameter("blocked", bool),
-            OpenApiParameter("open", bool, description="Not done or cancelled."),
-            OpenApiParameter("mine", bool, description="Only your own tasks."),
-            OpenApiParameter("due_before", OpenApiTypes.DATE, description="Due on or before."),
-            OpenApiParameter("due_after", OpenApiTypes.DATE, description="Due on or after."),
-        ],
-    )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(summary="One task (403 outside your scope)", responses={200: TaskOut})
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        return Response(self._out(self._item(pk)))
-
-    @extend_schema(summary="Add a task to a plan", request=TaskIn, responses={201: TaskOut})
-    def create(self, request: Request) -> Response:
-        data = self._validated(TaskIn)
-        plan = sel.action_plan_get_for_user(user=request.user, pk=data.pop("plan"))
-        moving = {k: data.pop(k) for k in MOVING_FIELDS if k in data}
-        item = _run(services.task_create, actor=request.user, plan=plan, **data)
-        item = self._move(item, moving)
-        return Response(self._out(item), status=status.HTTP_201_CREATED)
-
-    def _save(self, item: Task, data: dict[str, Any]) -> Task:
-        data.pop("plan", None)
-        moving = {k: data.pop(k) for k in MOVING_FIELDS if k in data}
-        if data:
-            if not sel.plan_can_manage(self.request.user, item.plan):
-                raise DRFPermissionDenied(
-                    "You may change only the status, progress and blocked reason of this task."
-                )
-            current = {
-                **_current(item, PLANNING_FIELDS),
-                "depends_on": [d.pk for d in item.depends_on.all()],
-            }
-            item = _run(
-                services.task_save,
-                actor=self.request.user,
-                plan=item.plan,
-                task=item,
-                **{**current, **data},
-            )
-        return self._move(item, moving)
-
-    @extend_schema(summary="Replace a task", request=TaskIn, responses={200: TaskOut})
-    def update(self, request: Request, pk: str | None = None) -> Response:
-        item = self._item(pk)
-        return Response(self._out(self._save(item, self._validated(TaskIn))))
-
-    @extend_schema(
-        summary="Change some fields of a task",
-        description="The task's owner may change only `status`, `progress` and "
-        "`blocked_reason`; the plan's managers everything.",
-        request=TaskIn,
-        responses={200: TaskOut},
-    )
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        item = self._item(pk)
-        return Response(self._out(self._save(item, self._validated(TaskIn, partial=True))))
-
-    @extend_schema(
-        summary="Move a task: status, progress, why it is blocked",
-        description="A task waiting for unfinished dependencies cannot start or finish. "
-        "Done sets progress to 100. Only the plan's managers cancel.",
-        request=TaskStatusIn,
-        responses={200: TaskOut},
-    )
-    @action(detail=True, methods=["post"], url_path="status")
-    def set_status(self, request: Request, pk: str | None = None) -> Response:
-        item = self._item(pk)
-        data = self._validated(TaskStatusIn)
-        return Response(self._out(self._move(item, data)))
 
 
 # --- Action plans --------------------------------------------------------------------------
@@ -533,7 +290,7 @@ PLAN_FIELDS = [
 ]
 
 
-class ActionPlanViewSet(_Writable):
+class ActionPlanViewSet(WritableViewSet):
     """Action plans in your scope, with their tasks' rollup."""
 
     queryset = ActionPlan.objects.all()
@@ -543,8 +300,8 @@ class ActionPlanViewSet(_Writable):
         params = self.request.query_params
         names = ("status", "owner", "rep", "org_unit", "strategy", "target_plan")
         filters = {k: params.get(k) for k in names}
-        filters["overdue"] = _flag(self.request, "overdue")
-        filters["mine"] = _flag(self.request, "mine")
+        filters["overdue"] = flag(self.request, "overdue")
+        filters["mine"] = flag(self.request, "mine")
         return sel.action_plans_visible(self.request.user, **filters)
 
     def _item(self, pk: Any) -> ActionPlan:
@@ -583,7 +340,7 @@ class ActionPlanViewSet(_Writable):
     )
     def create(self, request: Request) -> Response:
         data = self._validated(ActionPlanIn)
-        item = _run(services.action_plan_create, actor=request.user, **data)
+        item = run(services.action_plan_create, actor=request.user, **data)
         return Response(self._out(item), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -592,7 +349,7 @@ class ActionPlanViewSet(_Writable):
     def update(self, request: Request, pk: str | None = None) -> Response:
         item = self._item(pk)
         data = self._validated(ActionPlanIn)
-        item = _run(services.action_plan_save, actor=request.user, plan=item, **data)
+        item = run(services.action_plan_save, actor=request.user, plan=item, **data)
         return Response(self._out(item))
 
     @extend_schema(
@@ -602,22 +359,22 @@ class ActionPlanViewSet(_Writable):
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         item = self._item(pk)
-        data = {**_current(item, PLAN_FIELDS), **self._validated(ActionPlanIn, partial=True)}
-        item = _run(services.action_plan_save, actor=request.user, plan=item, **data)
+        data = {**current_values(item, PLAN_FIELDS), **self._validated(ActionPlanIn, partial=True)}
+        item = run(services.action_plan_save, actor=request.user, plan=item, **data)
         return Response(self._out(item))
 
     @extend_schema(
         summary="Move the action plan to another status",
         description="draft → active → done (only when no task is open); cancel (cancels its "
         "open tasks); reopen. Managers of its team and admins.",
-        request=StatusIn,
+        request=PlanStatusIn,
         responses={200: ActionPlanDetailOut},
     )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: str | None = None) -> Response:
         item = self._item(pk)
-        data = self._validated(StatusIn)
-        item = _run(
+        data = self._validated(PlanStatusIn)
+        item = run(
             services.action_plan_set_status, actor=request.user, plan=item, status=data["status"]
         )
         return Response(self._out(item))
