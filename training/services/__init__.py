@@ -7,10 +7,8 @@ from training.services.assignments import (  # noqa: F401
     assign,
     assignment_cancel,
     certification_issue,
-    certification_reminders_send,
     grade,
     module_complete,
-    overdue_reminders_send,
     quiz_submit,
 )
 from training.services.catalogue import (  # noqa: F401
@@ -35,4 +33,8 @@ from training.services.recommendations import (  # noqa: F401
     recommendations_compute,
     rule_delete,
     rule_save,
+)
+from training.services.reminders import (  # noqa: F401
+    certification_reminders_send,
+    overdue_reminders_send,
 )

@@ -10,8 +10,7 @@ issuing certifications and reminding people to renew them.
   (``issued_on`` = completion day, ``expires_on`` = that + the course's validity).
 - Quizzes are graded here, never in the browser: a question scores when the chosen options
   are exactly its correct options.
-- ``certification_reminders_send`` tells the holder (and their manager) once per
-  certification that it expires soon, unless it was already renewed.
+- Reminders (renewal, overdue) live in ``training.services.reminders``.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ from training.models import (
     QuizAttempt,
 )
 from training.selectors import matrix
-from training.selectors.access import can_assign, can_assign_unit, nearest_manager
+from training.selectors.access import can_assign, can_assign_unit, can_configure
 
 #: Days before expiry when the renewal reminder goes out.
 RENEWAL_NOTICE_DAYS = matrix.RENEWAL_NOTICE_DAYS
@@ -318,8 +317,6 @@ def certification_issue(
     expires_on: datetime.date | None = None,
 ) -> Certification:
     """Record a certification earned elsewhere (admins), e.g. when migrating records."""
-    from training.selectors.access import can_configure
-
     if not can_configure(actor):
         raise PermissionDenied(_("Only admins record certifications by hand."))
     if expires_on is not None and expires_on < issued_on:
@@ -327,80 +324,3 @@ def certification_issue(
     return Certification.objects.create(
         user=user, course=course, issued_on=issued_on, expires_on=expires_on
     )
-
-
-def certification_reminders_send(*, on: datetime.date | None = None) -> int:
-    """Tell holders whose certification expires within RENEWAL_NOTICE_DAYS; once each.
-
-    A certification that has been renewed (a newer one in the same course) is skipped. The
-    holder's managers hear of it too. Returns how many notifications were created.
-    """
-    on = on or _today()
-    horizon = on + datetime.timedelta(days=RENEWAL_NOTICE_DAYS)
-    expiring = Certification.objects.filter(
-        expires_on__gte=on, expires_on__lte=horizon, user__is_active=True
-    ).select_related("user", "user__org_unit", "course")
-    sent = 0
-    for cert in expiring:
-        renewed = Certification.objects.filter(
-            user_id=cert.user_id, course_id=cert.course_id, issued_on__gt=cert.issued_on
-        ).exists()
-        if renewed:
-            continue
-        link = reverse("training:course-detail", args=[cert.course.code])
-        title = _("Certification expires soon: %(course)s") % {"course": cert.course.title}
-        body = _(
-            "%(person)s's certification expires on %(date)s. Retake the course to renew it."
-        ) % {
-            "person": cert.user.display,
-            "date": cert.expires_on.isoformat(),
-        }
-        recipients = [cert.user]
-        manager = nearest_manager(cert.user)
-        if manager is not None:
-            recipients.append(manager)
-        for recipient in recipients:
-            with transaction.atomic():
-                made = notification_send(
-                    recipient=recipient,
-                    title=title,
-                    body=body,
-                    link=link,
-                    dedupe_key=f"training:cert-renewal:{cert.pk}",
-                    email=True,
-                )
-            sent += made is not None
-    return sent
-
-
-def overdue_reminders_send(*, on: datetime.date | None = None) -> int:
-    """Tell the assignee (and their manager) once when an open assignment passes its due
-    date. Returns how many notifications were created."""
-    on = on or _today()
-    overdue = Assignment.objects.filter(
-        status__in=Assignment.OPEN_STATUSES, due_on__lt=on, user__is_active=True
-    ).select_related("user", "user__org_unit", "course")
-    sent = 0
-    for assignment in overdue:
-        link = reverse("training:assignment-detail", args=[assignment.pk])
-        title = _("Training overdue: %(course)s") % {"course": assignment.course.title}
-        body = _("%(person)s's course was due on %(date)s.") % {
-            "person": assignment.user.display,
-            "date": assignment.due_on.isoformat(),
-        }
-        recipients = [assignment.user]
-        manager = nearest_manager(assignment.user)
-        if manager is not None and manager.pk != assignment.assigned_by_id:
-            recipients.append(manager)
-        elif assignment.assigned_by and assignment.assigned_by_id != assignment.user_id:
-            recipients.append(assignment.assigned_by)
-        for recipient in recipients:
-            made = notification_send(
-                recipient=recipient,
-                title=title,
-                body=body,
-                link=link,
-                dedupe_key=f"training:overdue:{assignment.pk}:{assignment.due_on.isoformat()}",
-            )
-            sent += made is not None
-    return sent
