@@ -1,7 +1,7 @@
 """Demo periodic reports (周报/月报) and a market change that led to an approved revision.
 
 - A quarter of weekly reports (the last 13 ended weeks) from the demo team (login `rep` and
-  teammates), in Chinese, through `plans.services.reports`: most signed off by the team's
+  two teammates), in Chinese, through `plans.services.reports`: most signed off by the team's
   manager (login `manager`), some with comments, one returned and rewritten, the latest week
   still waiting for sign-off; one teammate skipped two weeks (highlighted as missing).
 - Monthly team reports of the manager's unit for the last three months, signed off by the
@@ -200,9 +200,9 @@ def seed(ctx: DemoContext) -> dict[str, int]:
     team = sorted(
         (r for r in ctx.reps if r.is_active and r.org_unit_id == rep.org_unit_id),
         key=lambda r: (r.username != "rep", r.pk),
-    )[:5]
+    )[:3]
     if rep not in team:
-        team = [rep, *team[:4]]
+        team = [rep, *team[:2]]
     weekly = _weekly(ctx, manager, team)
     monthly = _monthly(ctx, manager, executive)
     change = _market_change(ctx, executive, admin)

@@ -4,7 +4,6 @@ market change whose revision of the payments plan was approved and published."""
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 
@@ -22,9 +21,7 @@ def test_demo_reports_and_market_change() -> None:
     ctx = seed_all(today=TODAY, apps=("kpis", "targets"))
     from plans import demo as plans_demo
 
-    started = time.monotonic()
     plans_demo.seed(ctx)
-    elapsed = time.monotonic() - started
     rep = ctx.logins["rep"]
     weekly = PeriodicReport.objects.filter(period__kind="week")
     assert weekly.values("period").distinct().count() == 13
@@ -43,4 +40,3 @@ def test_demo_reports_and_market_change() -> None:
     assert revision.plan.metric.code == "payments"
     assert revision.plan.published_version == revision.plan.version == 2
     assert verify_plan(revision.plan) == []
-    assert elapsed < 10  # feedback, reports and one plan published again
