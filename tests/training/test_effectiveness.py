@@ -81,3 +81,22 @@ def test_effectiveness_is_scoped_to_the_viewer(org):
     assert executive_view.comparison == 2  # rep B and rep C
     assert manager_view.change == pytest.approx(10.0)
     assert manager_view.effect == pytest.approx(0.0)
+
+
+@pytest.mark.django_db
+def test_effectiveness_api_and_page(org, api_client, client):
+    course = make_quiz_course(org.admin).course
+    _completed(org.rep, course, datetime.date(2026, 3, 15))
+    api_client.force_authenticate(org.executive)
+    response = api_client.get("/api/v1/courses/effectiveness/?metric=deals_won&months=2")
+    assert response.status_code == 200
+    assert response.json()[0]["course"] == course.code
+    csv = api_client.get("/api/v1/courses/effectiveness/?metric=deals_won&format=csv")
+    assert csv.status_code == 200
+    assert csv.content.decode("utf-8-sig").startswith("course,course_title,completers")
+    bad = api_client.get("/api/v1/courses/effectiveness/?metric=nope")
+    assert bad.status_code == 400
+    client.force_login(org.manager)
+    page = client.get("/training/effectiveness/", {"metric": "deals_won", "months": 2})
+    assert page.status_code == 200
+    assert page.context["metric"].code == "deals_won"
