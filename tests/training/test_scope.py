@@ -253,3 +253,31 @@ def test_api_lists_take_a_constant_number_of_queries(
     with django_assert_max_num_queries(10):
         response = api_client.get("/api/v1/courses/")
     assert len(response.json()["results"]) == 4
+
+
+@pytest.mark.django_db
+def test_rules_api_is_configured_by_admins(org, api_client):
+    course = make_quiz_course(org.admin).course
+    body = {
+        "name": "Falling retention",
+        "metric": "retention_rate",
+        "condition": "falling",
+        "months": 2,
+        "course": course.pk,
+    }
+    api_client.force_authenticate(org.manager)
+    assert api_client.post("/api/v1/recommendation-rules/", body, format="json").status_code == 403
+    assert api_client.get("/api/v1/recommendation-rules/").status_code == 200
+    api_client.force_authenticate(org.rep)
+    assert api_client.get("/api/v1/recommendation-rules/").status_code == 403
+    api_client.force_authenticate(org.admin)
+    created = api_client.post("/api/v1/recommendation-rules/", body, format="json")
+    assert created.status_code == 201
+    assert created.json()["metric"] == "retention_rate"
+    bad = api_client.post(
+        "/api/v1/recommendation-rules/", {**body, "condition": "attainment_below"}, format="json"
+    )
+    assert bad.status_code == 400
+    assert "threshold" in bad.json()
+    rule_id = created.json()["id"]
+    assert api_client.delete(f"/api/v1/recommendation-rules/{rule_id}/").status_code == 204
