@@ -59,7 +59,11 @@ def _prefetched(items: QuerySet[MarketChange]) -> QuerySet[MarketChange]:
         Prefetch(
             "revision_links",
             queryset=MarketChangeRevision.objects.select_related(
-                "revision", "revision__plan", "revision__plan__metric", "revision__plan__org_unit"
+                "revision",
+                "revision__plan",
+                "revision__plan__metric",
+                "revision__plan__org_unit",
+                "revision__plan__fiscal_year",
             ),
         ),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from plans.models import MarketChange
+from plans.services import market as services_market
 from targets import services as target_services
 from tests.plans.test_market_revision import EFFECTIVE, approved_plan, log_change
 from tests.targets.plan_fixtures import org_fixture  # noqa: F401
@@ -114,3 +115,18 @@ def test_propose_revision_and_its_status_after_approval(org, api_client):
     api_client.force_authenticate(org.rep_c)  # sees the change, may not revise the plan
     response = api_client.post(f"{URL}{change.pk}/propose-revision/", {"plan": plan.pk})
     assert response.status_code == 403
+
+
+def test_list_query_count_does_not_grow(org, api_client, django_assert_max_num_queries):
+    plan = approved_plan(org)
+    for unit in (org.south, org.north, org.team_a):
+        change = log_change(org, unit=unit)
+        services_market.market_change_propose_revision(
+            actor=org.executive, market_change=change, plan=plan
+        )
+    api_client.force_authenticate(org.executive)
+    # count, page, impacts (+ metric), revision links (+ revision, plan, metric, unit)
+    with django_assert_max_num_queries(5):
+        response = api_client.get(URL)
+    assert response.data["count"] == 3
+    assert all(len(row["revisions"]) == 1 for row in response.data["results"])
