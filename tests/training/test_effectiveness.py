@@ -26,15 +26,18 @@ def test_effectiveness_matches_hand_computation(org):
     metric = Metric.objects.get(code="deals_won")
     course = make_quiz_course(org.admin).course
     other = Course.objects.create(code="other", title="Other course")
-    rep_d = UserFactory(display_name="Rep D", org_unit=org.team_c)
+    rep_d = UserFactory(
+        display_name="Rep D", org_unit=org.team_c, leave_date=datetime.date(2026, 2, 28)
+    )
     _completed(org.rep, course, datetime.date(2026, 3, 15))
     _completed(org.rep_b, course, datetime.date(2026, 4, 10))
     Assignment.objects.create(user=org.rep_c, course=course)  # open: not a completer
     series = {
         org.rep: {1: 10, 2: 20, 3: 99, 4: 30, 5: 50},  # before (Jan, Feb) 15, after (Apr, May) 40
         org.rep_b: {2: 10, 3: 10, 4: 77, 5: 20, 6: 40},  # before 10, after 30
-        org.rep_c: {1: 10, 2: 10, 4: 14, 5: 16},  # comparison: before 10, after 15
-        rep_d: {1: 8},  # no month after: left out
+        org.rep_c: {1: 10, 4: 14, 5: 16},  # comparison: February sold nothing (0), so
+        # before (10 + 0) / 2 = 5, after 15
+        rep_d: {1: 8},  # left in February: no month after, left out
     }
     for user, values in series.items():
         for number, value in values.items():
@@ -52,15 +55,15 @@ def test_effectiveness_matches_hand_computation(org):
     assert e.change == pytest.approx(22.5)
     assert e.median_month == month(2026, 3).label  # median of March and April, rounded down
     assert e.comparison == 1
-    assert e.comparison_before == pytest.approx(10.0)
+    assert e.comparison_before == pytest.approx(5.0)
     assert e.comparison_after == pytest.approx(15.0)
-    assert e.comparison_change == pytest.approx(5.0)
-    assert e.effect == pytest.approx(17.5)
+    assert e.comparison_change == pytest.approx(10.0)
+    assert e.effect == pytest.approx(12.5)
     assert effects[other.code].completers == 0
     assert effects[other.code].effect is None
 
     figure = effects_figure(metric, list(effects.values()))
-    assert [list(trace["y"]) for trace in figure["data"]] == [[22.5], [5.0]]
+    assert [list(trace["y"]) for trace in figure["data"]] == [[22.5], [10.0]]
 
 
 @pytest.mark.django_db

@@ -8,6 +8,8 @@ For each course and a chosen metric, over the reps in the viewer's scope:
   is left out); people without a value on both sides are left out.
 - **comparison group**: reps in scope who never completed the course, measured over the same
   calendar windows around the completers' median completion month.
+- An additive metric (revenue, counts) is 0 in a month without a cell while the rep was
+  employed; a ratio without a cell (nothing to divide) is left out of the means.
 - Each group's numbers are means over people (each person weighs the same); ``change`` =
   after − before and ``effect`` = completers' change − comparison change (a
   difference-in-differences).
@@ -86,6 +88,23 @@ def _window_means(values: pd.DataFrame, users: list[int], k: int, n: int) -> pd.
     ).dropna()
 
 
+def _zero_fill_employed(grid: pd.DataFrame, month_list: list[Period]) -> pd.DataFrame:
+    """An additive metric with no cell in a month the rep was employed is 0 (nothing sold),
+    not unknown; months outside their employment stay empty."""
+    employment = User.objects.filter(pk__in=list(grid.index)).values_list(
+        "pk", "hire_date", "leave_date"
+    )
+    starts = [m.start for m in month_list]
+    ends = [m.end for m in month_list]
+    mask = pd.DataFrame(False, index=grid.index, columns=grid.columns)
+    for pk, hired, left in employment:
+        mask.loc[pk] = [
+            (hired is None or hired <= end) and (left is None or left >= start)
+            for start, end in zip(starts, ends, strict=True)
+        ]
+    return grid.where(~(grid.isna() & mask), 0.0)
+
+
 def course_effects(
     user: User,
     *,
@@ -128,7 +147,9 @@ def course_effects(
         columns=["user_id", "k", "value"],
     )
     grid = values.pivot_table(index="user_id", columns="k", values="value", aggfunc="first")
-    grid = grid.astype(float)
+    grid = grid.astype(float).reindex(index=population, columns=range(len(month_list)))
+    if metric.aggregation == Metric.Aggregation.SUM:
+        grid = _zero_fill_employed(grid, month_list)
 
     ends = pd.Series([m.end for m in month_list])
 
