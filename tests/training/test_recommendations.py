@@ -187,3 +187,17 @@ def test_rules_are_configured_by_admins_only(org):
     rule = _rule(org.admin, course, "revenue", "falling", months=3)
     assert rule.metric == Metric.objects.get(code="revenue")
     assert RecommendationRule.objects.get().months == 3
+
+
+@pytest.mark.django_db
+def test_revenue_without_a_cell_in_a_worked_month_counts_as_zero(org):
+    course = make_quiz_course(org.admin).course
+    _rule(org.admin, course, "revenue", "falling")
+    put_cell(org.rep, "revenue", month(2026, 2), 9000)
+    put_cell(org.rep, "revenue", month(2026, 3), 5000)  # April: sold nothing, no cell
+    org.rep_b.hire_date = datetime.date(2026, 4, 1)  # hired in April: Feb, Mar unknown
+    org.rep_b.save()
+    put_cell(org.rep_b, "revenue", month(2026, 4), 1000)
+    made = services.recommendations_compute(on=ON)
+    assert {r.user_id for r in made} == {org.rep.pk}
+    assert made[0].evidence["values"] == [9000, 5000, 0]

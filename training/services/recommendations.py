@@ -10,7 +10,8 @@ A rule names a metric, a condition and a course. Conditions, over the last compl
 - ``attainment_below``: attainment (actual ÷ target) is below ``threshold`` % in each of the
   last ``months`` months.
 
-A month without a value (no cell, or a ratio with nothing to divide) never fires. The
+A month without a value (a ratio with nothing to divide, or no cell before the person was
+hired) never fires; an additive metric without a cell in a month the person worked is 0. The
 computation is idempotent: one recommendation per (person, rule, last month); nobody gets a
 course they are already taking, have an open recommendation for, or finished after the lag
 began. KPI values come only through `training.selectors.kpi_source` (i.e. `kpis.selectors`).
@@ -153,6 +154,19 @@ def _window_size(rule: RecommendationRule) -> int:
     )
 
 
+def _zero_fill(
+    cells: dict[tuple[int, int], kpi_source.Cell],
+    employment: dict[int, tuple[datetime.date | None, datetime.date | None]],
+    months: list[Period],
+) -> None:
+    """An additive metric with no cell in a month the rep worked is 0, not unknown."""
+    for pk, (hired, left) in employment.items():
+        for month in months:
+            worked = (hired is None or hired <= month.end) and (left is None or left >= month.start)
+            if worked and (pk, month.pk) not in cells:
+                cells[(pk, month.pk)] = kpi_source.Cell(actual=0, attainment_bp=None)
+
+
 def recommendations_compute(
     *, on: datetime.date | None = None, actor: User | None = None
 ) -> list[Recommendation]:
@@ -167,7 +181,9 @@ def recommendations_compute(
     if not rules:
         return []
     reps = User.objects.filter(is_active=True, role=Role.REP, org_unit__isnull=False)
-    people_all = dict(reps.values_list("pk", "org_unit_id"))
+    rows = list(reps.values_list("pk", "org_unit_id", "hire_date", "leave_date"))
+    people_all = {pk: unit_id for pk, unit_id, _h, _l in rows}
+    employment = {pk: (hired, left) for pk, _u, hired, left in rows}
     in_scope = set(people_all)
     if actor is not None:
         in_scope &= set(people_visible(actor).values_list("pk", flat=True))
@@ -183,11 +199,12 @@ def recommendations_compute(
     for rule in rules:
         by_metric[rule.metric_id].append(rule)
     for rules_of_metric in by_metric.values():
+        metric = rules_of_metric[0].metric
         cells = kpi_source.rep_cells(
-            metric=rules_of_metric[0].metric,
-            user_ids=people_all,
-            period_ids=[m.pk for m in months],
+            metric=metric, user_ids=people_all, period_ids=[m.pk for m in months]
         )
+        if metric.aggregation == Metric.Aggregation.SUM:
+            _zero_fill(cells, employment, months)
         for rule in rules_of_metric:
             findings = [
                 f
