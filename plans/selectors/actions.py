@@ -359,18 +359,23 @@ def next_statuses(user: User, item: Strategy | ActionPlan) -> list[str]:
     return list(PLAN_TRANSITIONS[item.status]) if can_manage_unit(user, item.org_unit) else []
 
 
-def task_next_statuses(user: User, task: Task) -> list[str]:
-    """The statuses this user may move the task to now (the board's and "my tasks" buttons)."""
-    if not task_can_move(user, task) or task.plan.status in (
-        PlanStatus.DONE,
-        PlanStatus.CANCELLED,
-    ):
+def task_next_statuses(user: User, task: Task, manageable: bool | None = None) -> list[str]:
+    """The statuses this user may move the task to now (the board's and "my tasks" buttons).
+
+    `manageable` (may the user manage the task's plan?) can be passed by a page that already
+    knows it, so a list of tasks costs no query per task.
+    """
+    if not _alive(user) or task.plan.status in (PlanStatus.DONE, PlanStatus.CANCELLED):
+        return []
+    if manageable is None:
+        manageable = plan_can_manage(user, task.plan)
+    if not (manageable or task.owner_id == user.pk):
         return []
     held = bool(unfinished_dependencies(task))
     choices = [s for s in Task.Status.values if s != task.status]
     if held:
         choices = [s for s in choices if s not in (Task.Status.IN_PROGRESS, Task.Status.DONE)]
-    if not plan_can_manage(user, task.plan):
+    if not manageable:
         choices = [s for s in choices if s != Task.Status.CANCELLED]
     return choices
 

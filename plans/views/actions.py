@@ -207,13 +207,13 @@ def _plan_context(request: HttpRequest, pk: int, tab: str) -> dict[str, Any]:
     plan = sel.action_plan_get_for_user(user=request.user, pk=pk)
     tasks = list(sel.plan_tasks(plan))
     day = sel.today()
+    can_manage = sel.plan_can_manage(request.user, plan)
     for task in tasks:
+        task.plan = plan
         task.overdue = sel.is_overdue(task, day)
         task.waiting_for = sel.unfinished_dependencies(task)
-        task.moves = [
-            (code, Task.Status(code).label) for code in sel.task_next_statuses(request.user, task)
-        ]
-    can_manage = sel.plan_can_manage(request.user, plan)
+        codes = sel.task_next_statuses(request.user, task, can_manage)
+        task.moves = [(code, Task.Status(code).label) for code in codes]
     return {
         "plan": plan,
         "tasks": tasks,

@@ -135,9 +135,12 @@ def task_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     groups = sel.my_task_groups(request.user)
+    manageable: dict[int, bool] = {}
     for tasks in groups.values():
         for task in tasks:
-            task.move_codes = sel.task_next_statuses(request.user, task)
+            if task.plan_id not in manageable:
+                manageable[task.plan_id] = sel.plan_can_manage(request.user, task.plan)
+            task.move_codes = sel.task_next_statuses(request.user, task, manageable[task.plan_id])
             task.moves = [(code, Task.Status(code).label) for code in task.move_codes]
             task.waiting_for = sel.unfinished_dependencies(task)
     context = {

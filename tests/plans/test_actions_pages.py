@@ -263,3 +263,19 @@ def test_plan_status_buttons_per_role(org: Org, client, plan) -> None:
     services.action_plan_set_status(actor=org.manager, plan=plan, status="cancelled")
     page = client.get(detail).content.decode()
     assert 'data-testid="add-task"' not in page
+
+
+def test_plan_pages_cost_no_query_per_task(
+    org: Org, client, plan, django_assert_max_num_queries
+) -> None:
+    previous = None
+    for i in range(12):
+        depends = [previous] if previous else []
+        previous = make_task(plan, org.manager, org.rep, title=f"Step {i}", depends_on=depends)
+    client.force_login(org.manager)
+    for name in ("action-plan-detail", "action-plan-board", "action-plan-timeline"):
+        with django_assert_max_num_queries(14):
+            assert client.get(url(name, plan.pk)).status_code == 200
+    client.force_login(org.rep)
+    with django_assert_max_num_queries(8):
+        assert client.get(url("my-tasks")).status_code == 200
