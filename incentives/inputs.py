@@ -89,6 +89,33 @@ def won_deal_amounts(person: User, period: Period) -> tuple[Decimal, ...]:
     return tuple(Decimal(int(a)).scaleb(-2) for a in deals.values_list("amount_minor", flat=True))
 
 
+def won_deals_by_period(
+    people: Sequence[User], periods: Sequence[Period]
+) -> dict[tuple[int, int], tuple[Decimal, ...]]:
+    """{(person id, period id): amounts of the deals they own won in it} — one query."""
+    from kpis.models import Deal
+    from kpis.selectors import facts_visible
+
+    if not people or not periods:
+        return {}
+    queryset = None
+    for person in people:
+        own = facts_visible(person, Deal)
+        queryset = own if queryset is None else queryset | own
+    rows = queryset.filter(
+        owner_id__in=[p.pk for p in people],
+        status="won",
+        close_date__gte=min(p.start for p in periods),
+        close_date__lte=max(p.end for p in periods),
+    ).values_list("owner_id", "close_date", "amount_minor")
+    found: dict[tuple[int, int], list[Decimal]] = {}
+    for owner_id, day, amount in rows.order_by("close_date", "pk"):
+        for period in periods:
+            if period.start <= day <= period.end:
+                found.setdefault((owner_id, period.pk), []).append(Decimal(int(amount)).scaleb(-2))
+    return {key: tuple(values) for key, values in found.items()}
+
+
 def certifications(user_ids: Iterable[int], on: datetime.date) -> dict[int, set[str]]:
     """Course codes with a certification valid on the date, per person (empty without training)."""
     try:
@@ -117,6 +144,7 @@ def build_inputs(
     cells: dict[Key, Cell] | None = None,
     earlier: list[Period] | None = None,
     held: set[str] | None = None,
+    deals: dict[tuple[int, int], tuple[Decimal, ...]] | None = None,
     money_only: bool = False,
 ) -> Inputs:
     """The engine's inputs for one person and period.
@@ -149,7 +177,13 @@ def build_inputs(
         held = certifications([person.pk], period.end).get(person.pk, set())
     return Inputs(
         cells=current,
-        won_deals=won_deal_amounts(person, period) if spiff_deals else (),
+        won_deals=(
+            ()
+            if not spiff_deals
+            else deals.get((person.pk, period.pk), ())
+            if deals is not None
+            else won_deal_amounts(person, period)
+        ),
         contest_wins=contest_wins,
         history=history,
         certifications=frozenset(held),

@@ -11,12 +11,12 @@ twice. `what_if` runs the very same inputs and engine with one more deal closed.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,14 @@ from incentives.engine import (
     total,
     with_extra,
 )
-from incentives.inputs import Key, build_inputs, certifications, kpi_cells, previous_periods
+from incentives.inputs import (
+    Key,
+    build_inputs,
+    certifications,
+    kpi_cells,
+    previous_periods,
+    won_deals_by_period,
+)
 from incentives.models import BadgeAward, ContestWinner, IncentivePlan, Statement, StatementLine
 from salesgoals.models import Period, User
 from salesgoals.money import from_minor, to_minor
@@ -82,6 +89,50 @@ class Prefetched:
     certifications: dict[int, set[str]] = field(default_factory=dict)
     #: None = read per person when needed.
     wins: dict[int, int] | None = None
+    #: Won deal amounts per (person, period) for SPIFFs; None = read per person.
+    deals: dict[tuple[int, int], tuple[Decimal, ...]] | None = None
+    #: For adjustments, per person: frozen earlier statements, draft period starts and what
+    #: frozen adjustment lines already corrected per statement; None = read per person.
+    ledger: dict[int, _Ledger] | None = None
+
+
+@dataclass
+class _Ledger:
+    frozen: list[Statement] = field(default_factory=list)
+    draft_starts: list[datetime.date] = field(default_factory=list)
+    corrected: dict[int, int] = field(default_factory=dict)
+
+
+def _ledgers(people_ids: list[int], period: Period) -> dict[int, _Ledger]:
+    """Each person's frozen statements before `period` (with what they paid for their own
+    period), their draft period starts and the frozen corrections per statement: 3 queries."""
+    ledgers = {pk: _Ledger() for pk in people_ids}
+    frozen = (
+        Statement.objects.filter(
+            person_id__in=people_ids, period__kind=period.kind, period__end__lt=period.start
+        )
+        .exclude(status=Statement.Status.DRAFT)
+        .select_related("plan", "period")
+        .annotate(own=Sum("lines__amount_minor", filter=Q(lines__adjusts__isnull=True), default=0))
+        .order_by("period__start")
+    )
+    for statement in frozen:
+        ledgers[statement.person_id].frozen.append(statement)
+    drafts = Statement.objects.filter(
+        person_id__in=people_ids, period__kind=period.kind, status=Statement.Status.DRAFT
+    ).values_list("person_id", "period__start")
+    for person_id, start in drafts:
+        ledgers[person_id].draft_starts.append(start)
+    corrections = (
+        StatementLine.objects.filter(adjusts__person_id__in=people_ids)
+        .exclude(statement__status=Statement.Status.DRAFT)
+        .values_list("adjusts_id")
+        .annotate(s=Sum("amount_minor"))
+        .values_list("adjusts__person_id", "adjusts_id", "s")
+    )
+    for person_id, statement_id, amount in corrections:
+        ledgers[person_id].corrected[statement_id] = int(amount or 0)
+    return ledgers
 
 
 def inputs_for(
@@ -112,57 +163,41 @@ def inputs_for(
         cells=prefetched.cells if prefetched else None,
         earlier=prefetched.earlier if prefetched else None,
         held=prefetched.certifications.get(person.pk) if prefetched else None,
+        deals=prefetched.deals if prefetched else None,
         money_only=money_only,
     )
     return components, inputs
 
 
-def _own_total(statement: Statement) -> int:
-    """What the statement paid for its own period (its adjustment lines left out)."""
-    result = statement.lines.filter(adjusts__isnull=True).aggregate(s=Sum("amount_minor"))["s"]
-    return int(result or 0)
-
-
-def _adjustment_lines(
-    person: User, period: Period, exclude_id: int | None, cells: dict[Key, Cell] | None
-) -> list[dict]:
+def _adjustment_lines(person: User, period: Period, prefetched: Prefetched | None) -> list[dict]:
     """Adjustment lines owed to this statement: frozen earlier statements whose recomputed
     amount differs from what they paid plus what frozen adjustments already corrected."""
-    frozen = (
-        Statement.objects.filter(
-            person=person, period__kind=period.kind, period__end__lt=period.start
-        )
-        .exclude(status=Statement.Status.DRAFT)
-        .select_related("plan", "period")
-        .order_by("period__start")
-    )
-    drafts_between = Statement.objects.filter(
-        person=person, period__kind=period.kind, status=Statement.Status.DRAFT
-    ).exclude(pk=exclude_id)
+    if prefetched is not None and prefetched.ledger is not None:
+        ledger = prefetched.ledger.get(person.pk) or _Ledger()
+    else:
+        ledger = _ledgers([person.pk], period)[person.pk]
+    if not ledger.frozen:
+        return []
+    cached_periods: set[int] = set()
+    shared = None
+    if prefetched is not None:
+        cached_periods = {key[2] for key in prefetched.cells}
+        # The batch's contest wins are this period's: earlier periods read their own.
+        shared = replace(prefetched, wins=None, certifications={})
     rows = []
-    cached_periods = {key[2] for key in cells} if cells is not None else set()
-    for earlier in frozen:
-        if drafts_between.filter(
-            period__start__gt=earlier.period.end, period__start__lt=period.start
-        ).exists():
+    for earlier in ledger.frozen:
+        if any(earlier.period.end < start < period.start for start in ledger.draft_starts):
             continue  # an earlier open statement carries this adjustment
-        prefetched = None
-        if cells is not None and earlier.period_id in cached_periods:
-            prefetched = Prefetched(cells=cells, earlier=[])
+        use = shared if earlier.period_id in cached_periods else None
         components, inputs = inputs_for(
-            earlier.plan, person, earlier.period, prefetched=prefetched, money_only=True
+            earlier.plan, person, earlier.period, prefetched=use, money_only=True
         )
         now = to_minor(total(compute(components, inputs)))
-        corrected = (
-            StatementLine.objects.filter(adjusts=earlier)
-            .exclude(statement__status=Statement.Status.DRAFT)
-            .aggregate(s=Sum("amount_minor"))["s"]
-            or 0
-        )
-        delta = now - _own_total(earlier) - int(corrected)
+        paid = int(earlier.own) + ledger.corrected.get(earlier.pk, 0)
+        delta = now - paid
         if delta == 0:
             continue
-        was = from_minor(_own_total(earlier) + int(corrected))
+        was = from_minor(paid)
         rows.append(
             {
                 "kind": StatementLine.Kind.ADJUSTMENT,
@@ -196,13 +231,16 @@ def _line_row(line: Line) -> dict:
 
 def _sync_badges(statement: Statement, lines: list[Line]) -> None:
     earned = {str(line.detail["badge"]) for line in lines if line.kind == "badge" and line.achieved}
+    if not earned:
+        statement.badges.filter(source=BadgeAward.Source.RULE).delete()
+        return
     statement.badges.filter(source=BadgeAward.Source.RULE).exclude(badge__in=earned).delete()
-    have = set(statement.badges.values_list("badge", flat=True))
+    have = set(
+        BadgeAward.objects.filter(
+            person=statement.person, period=statement.period, source=BadgeAward.Source.RULE
+        ).values_list("badge", flat=True)
+    )
     for badge in sorted(earned - have):
-        if BadgeAward.objects.filter(
-            person=statement.person, badge=badge, period=statement.period, source="rule"
-        ).exists():
-            continue
         BadgeAward.objects.create(
             person=statement.person,
             badge=badge,
@@ -242,8 +280,7 @@ def statement_compute(
     components, inputs = inputs_for(plan, person, period, prefetched=prefetched)
     lines = compute(components, inputs)
     rows = [_line_row(line) for line in lines]
-    cells = prefetched.cells if prefetched else None
-    rows += _adjustment_lines(person, period, existing.pk if existing else None, cells)
+    rows += _adjustment_lines(person, period, prefetched)
     statement = existing or Statement(person=person, period=period)
     statement.plan = plan
     statement.org_unit_id = person.org_unit_id
@@ -262,7 +299,7 @@ def statements_compute(*, plan: IncentivePlan, period: Period) -> list[Statement
     """Every statement of the plan's people for the period; KPI cells, certifications and
     contest wins are read once for everyone."""
     components = parse_components(plan.components)
-    metrics, history, _deals, contests = _needs(components)
+    metrics, history, deals, contests = _needs(components)
     plans = selectors.current_plans(period.kind)
     people = [
         p
@@ -277,13 +314,16 @@ def statements_compute(*, plan: IncentivePlan, period: Period) -> list[Statement
         kind=period.kind,
         end__lt=period.start,
         start__gte=period.start - datetime.timedelta(days=740),
-    ).values_list("pk", flat=True)
-    period_ids = {period.pk, *(p.pk for p in earlier), *prior}
+    )
+    prior_periods = list(prior)
+    period_ids = {period.pk, *(p.pk for p in earlier), *(p.pk for p in prior_periods)}
     prefetched = Prefetched(
         cells=kpi_cells(people, metrics | set(history), period_ids),
         earlier=earlier,
         certifications=certifications([p.pk for p in people], period.end) if history else {},
         wins=_contest_wins(people, period) if contests else None,
+        deals=won_deals_by_period(people, [period, *prior_periods]) if deals else None,
+        ledger=_ledgers([p.pk for p in people], period),
     )
     done = []
     for person in people:

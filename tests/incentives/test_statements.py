@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from incentives import services
-from incentives.models import BadgeAward, Statement, StatementLine
+from incentives.models import BadgeAward, IncentivePlan, Statement, StatementLine
 from tests.core.org_fixtures import Org, org_fixture  # noqa: F401
 from tests.incentives.helpers import BADGE, COMMISSION, TIERED, make_plan, quarters, set_cell
 
@@ -198,3 +198,25 @@ def test_period_close_computes_everyone_on_the_plan(org: Org) -> None:
 
     assert close_periods_task(today=(q1.end + datetime.timedelta(days=2)).isoformat()) == 3
     assert Statement.objects.count() == 3  # idempotent
+
+
+def test_batch_and_single_computation_agree_with_adjustments(org: Org) -> None:
+    q1, q2, *_ = quarters()
+    make_plan(org.admin, TIERED, COMMISSION, BADGE)
+    for rep in (org.rep, org.rep_b):
+        set_cell(rep, q1, actual=1_250_000 * M, target=1_000_000 * M)
+    for statement in services.statements_compute(plan=IncentivePlan.objects.get(), period=q1):
+        services.statement_approve(actor=org.executive, statement=statement)
+    for rep in (org.rep, org.rep_b):
+        set_cell(rep, q1, actual=950_000 * M, target=1_000_000 * M)
+        set_cell(rep, q2, actual=1_000_000 * M, target=1_000_000 * M)
+    batch = {
+        s.person_id: list(s.lines.values_list("kind", "formula", "amount_minor"))
+        for s in services.statements_compute(plan=IncentivePlan.objects.get(), period=q2)
+    }
+    Statement.objects.filter(period=q2).delete()
+    single = services.statement_compute(person=org.rep, period=q2)
+    assert list(single.lines.values_list("kind", "formula", "amount_minor")) == batch[org.rep.pk]
+    adjustment = single.lines.get(kind="adjustment")
+    # Q1 was 30,000 (15,000 capped bonus + 15,000); now 8,750 (87.5%) + 9,500 = 18,250.
+    assert adjustment.amount_minor == (18_250 - 30_000) * M
