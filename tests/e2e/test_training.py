@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from salesgoals.models import Metric, Period, PeriodKind
 from salesgoals.services import fiscal_year_generate
+from tests.factories import UserFactory
 from tests.training.conftest import make_quiz_course, put_cell
 from training import services
 from training.models import Assignment, Certification, Recommendation
@@ -104,3 +105,53 @@ def test_manager_assigns_recommended_course_and_rep_completes_it(
     expect(page.get_by_test_id("certification")).to_contain_text("Consultative selling")
     screenshot("rep-my-training-zh")
     assert manager.pk != rep.pk
+
+
+def test_manager_reads_effectiveness_and_fills_a_gap_from_the_skills_matrix(
+    page, live_server, demo_users, log_in, screenshot
+):
+    today = timezone.localdate()
+    for year in {today.year - 1, today.year}:
+        fiscal_year_generate(year=year)
+    months = list(
+        Period.objects.filter(kind=PeriodKind.MONTH, end__lt=today).order_by("-start")[:5]
+    )[::-1]
+    rep, manager = demo_users["rep"], demo_users["manager"]
+    peer = UserFactory(username="peer", display_name="Peer", org_unit=rep.org_unit)
+    qc = make_quiz_course(demo_users["admin"])
+    Assignment.objects.create(
+        user=rep,
+        course=qc.course,
+        status=Assignment.Status.COMPLETED,
+        completed_on=months[2].start,
+    )
+    for period, (rep_value, peer_value) in zip(
+        months, [(3, 4), (4, 4), (5, 4), (9, 5), (10, 5)], strict=True
+    ):
+        put_cell(rep, "deals_won", period, rep_value)
+        put_cell(peer, "deals_won", period, peer_value)
+
+    log_in("manager")
+    page.goto(f"{live_server.url}/training/effectiveness/?metric=deals_won&months=2")
+    row = page.get_by_test_id("effect-row").first
+    expect(row).to_contain_text("Consultative selling")
+    # rep: 3.5 before, 9.5 after (+6.0); peer: 4.0 → 5.0 (+1.0); difference 5.0
+    expect(row.locator("td").nth(4)).to_have_text("6.0")
+    expect(row.locator("td").nth(8)).to_have_text("1.0")
+    expect(row.locator("td").nth(9)).to_have_text("5.0")
+    expect(page.get_by_test_id("effect-chart").locator(".main-svg").first).to_be_visible()
+    screenshot("effectiveness")
+
+    page.goto(f"{live_server.url}/training/skills/")
+    expect(page.get_by_test_id("matrix-row").first).to_be_visible()
+    gap = (
+        page.get_by_test_id("matrix-row").filter(has_text="Peer").get_by_test_id("matrix-cell-none")
+    )
+    screenshot("skills-matrix")
+    gap.first.click()
+    expect(page.locator("#id_course")).to_have_value(str(qc.course.pk))
+    page.get_by_test_id("assign-submit").click()
+    expect(page.get_by_test_id("assignment-row").filter(has_text="Peer")).to_contain_text(
+        "Consultative selling"
+    )
+    assert Assignment.objects.filter(user=peer, course=qc.course, assigned_by=manager).exists()
