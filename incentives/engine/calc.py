@@ -287,10 +287,18 @@ def with_extra(inputs: Inputs, extra: Decimal) -> Inputs:
 
 
 def curve(plan: Tiered, *, upto: int = 200, step: int = 1) -> list[tuple[Decimal, Decimal]]:
-    """(attainment %, payout amount) from 0 to `upto`% — the plan builder's preview."""
+    """(attainment %, payout amount) from 0 to `upto`% — the plan builder's preview.
+
+    Whole percentages, plus the point just below each band start (and the threshold), so
+    steps are drawn as steps.
+    """
+    xs = {Decimal(a) for a in range(0, upto + 1, step)}
+    for edge in (plan.threshold_pct, *(b.from_pct for b in plan.bands)):
+        if 0 < edge <= upto:
+            xs.add(edge - CENT)
+            xs.add(edge)
     points: list[tuple[Decimal, Decimal]] = []
-    for a in range(0, upto + 1, step):
-        attainment = Decimal(a)
+    for attainment in sorted(xs):
         payout, _ = tiered_payout_pct(plan, attainment)
         if plan.cap_pct is not None:
             payout = min(payout, plan.cap_pct)

@@ -4,20 +4,23 @@ and its live preview (the engine's curve and validation as JSON for static/js/in
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from incentives import selectors, services
 from incentives.engine import PlanInvalid, parse_components
 from incentives.figures import payout_curve
 from incentives.forms import PlanForm
-from incentives.messages import problem_text
+from incentives.messages import FIELD_LABELS, problem_text
 from incentives.models import IncentivePlan
 from salesgoals.forms import apply_service_error
 from salesgoals.models import Metric, Period
@@ -39,6 +42,52 @@ def _curve(plan: IncentivePlan) -> dict | None:
     return figure if figure["data"] else None
 
 
+KIND_LABELS = {
+    "tiered": _lazy("Tiered bonus"),
+    "commission": _lazy("Commission"),
+    "spiff": _lazy("SPIFF"),
+    "badge": _lazy("Badge"),
+    "promotion": _lazy("Promotion eligibility"),
+}
+
+
+def _range(lo: Any, hi: Any, unit: str = "") -> str:
+    return f"{lo}{unit} – {hi if hi not in (None, '') else '∞'}{unit}"
+
+
+def component_rows(component: dict[str, Any]) -> list[tuple[str, str]]:
+    """A component's parameters as (label, text) rows for people, not JSON."""
+    rows: list[tuple[str, str]] = []
+    for key, value in component.items():
+        if key in ("kind", "key", "label") or value in (None, "", []):
+            continue
+        label = capfirst(str(FIELD_LABELS.get(key, key)))
+        if key == "bands":
+            parts = []
+            for band in value:
+                mode = _("Stepped") if band.get("mode") == "stepped" else _("Linear")
+                text = f"{_range(band.get('from_pct'), band.get('to_pct'), '%')}: {mode}"
+                if band.get("rate") not in (None, "", "0"):
+                    text += f" · {FIELD_LABELS['rate']} {band['rate']}"
+                if band.get("step_pct") not in (None, "", "0"):
+                    text += f" · {FIELD_LABELS['step_pct']} +{band['step_pct']}%"
+                parts.append(text)
+            rows.append((label, "; ".join(parts)))
+        elif key == "tiers":
+            parts = [
+                f"{_range(t.get('from_amount'), t.get('to_amount'))}: {t.get('rate_pct')}%"
+                for t in value
+            ]
+            rows.append((label, "; ".join(parts)))
+        elif isinstance(value, list):
+            rows.append((label, ", ".join(str(v) for v in value)))
+        elif key.endswith("_pct"):
+            rows.append((label, f"{value}%"))
+        else:
+            rows.append((label, str(value)))
+    return rows
+
+
 @login_required
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.plan_get_for_user(user=request.user, pk=pk)
@@ -49,7 +98,15 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "statement_count": plan.statements.count(),
         "can_edit": selectors.plan_can_edit(request.user) and plan.is_current,
         "periods": Period.objects.filter(kind=plan.period_kind).order_by("-start")[:12],
-        "components": plan.components,
+        "components": [
+            {
+                "kind": KIND_LABELS.get(c.get("kind"), c.get("kind")),
+                "label": c.get("label") or c.get("key") or "",
+                "rows": component_rows(c),
+            }
+            for c in plan.components
+            if isinstance(c, dict)
+        ],
     }
     return render(request, "incentives/plan_detail.html", context)
 

@@ -35,7 +35,7 @@ def test_admin_builds_a_tiered_plan_and_sees_the_curve(
     page.select_option("#id_role", "rep")
     curve = page.get_by_test_id("payout-curve")
     expect(curve.locator(".main-svg").first).to_be_visible()
-    expect(curve).to_have_attribute("data-points", "201")
+    expect(curve).to_have_attribute("data-points", "203")
 
     # Edit the bands: threshold 70%, the first band from 70%, a third band above 150%.
     page.get_by_test_id("threshold").fill("70")
@@ -110,3 +110,40 @@ def test_rep_opens_statement_and_what_if(page, live_server, demo_users, log_in, 
     page.goto(f"{live_server.url}/incentives/leaderboard/?period={current.pk}")
     expect(page.get_by_test_id("leaderboard-row")).to_have_count(1)
     screenshot("leaderboard-zh")
+
+
+def test_manager_approves_and_admin_pays(page, live_server, demo_users, log_in, screenshot):
+    today = timezone.localdate()
+    fiscal_year_generate(year=today.year)
+    if today.month <= 3:
+        fiscal_year_generate(year=today.year - 1)
+    current = Period.objects.get(kind="quarter", start__lte=today, end__gte=today)
+    previous = Period.objects.filter(kind="quarter", end__lt=current.start).order_by("-start")[0]
+    rep = demo_users["rep"]
+    services.plan_create(
+        actor=demo_users["admin"],
+        name="Rep quarterly",
+        role="rep",
+        period_kind="quarter",
+        components=[TIERED, COMMISSION],
+    )
+    set_cell(rep, previous, actual=95_000_000, target=100_000_000)
+    statement = services.statement_compute(person=rep, period=previous)
+
+    log_in("manager")
+    page.goto(f"{live_server.url}/incentives/")
+    page.get_by_test_id("to-approve").click()
+    expect(page.get_by_test_id("statement-row")).to_have_count(1)
+    page.get_by_test_id(f"approve-{statement.pk}").click()
+    expect(page.get_by_test_id("statement-row")).to_have_count(0)  # the draft filter is kept
+    screenshot("manager-approved")
+    page.context.clear_cookies()
+
+    log_in("admin")
+    page.goto(f"{live_server.url}/incentives/statements/{statement.pk}/")
+    expect(page.get_by_test_id("statement-status")).to_have_text("Approved")
+    page.get_by_test_id("pay").click()
+    expect(page.get_by_test_id("statement-status")).to_have_text("Paid")
+    screenshot("admin-paid")
+    statement.refresh_from_db()
+    assert statement.status == "paid"

@@ -201,8 +201,8 @@ def test_what_if_is_the_same_code() -> None:
 def test_curve_follows_the_bands() -> None:
     (plan,) = parse_components([TIERED])
     points = dict(curve(plan))
-    assert len(points) == 201
-    assert points[D(79)] == 0
+    assert len(points) == 203  # 0–200 and the point just below each edge (80, 100)
+    assert points[D("79.99")] == 0
     assert points[D(80)] == D("5000.00")
     assert points[D(100)] == D("10000.00")
     assert points[D(110)] == points[D(200)] == D("15000.00")

@@ -97,9 +97,9 @@ def test_builder_preview_returns_the_curve_and_messages(org: Org, client) -> Non
     ok = client.post(url, {"components": [TIERED]}, content_type="application/json").json()
     assert ok["errors"] == []
     curve = ok["figure"]["data"][0]
-    assert len(curve["x"]) == 201
-    assert curve["y"][80] == "5000.00"
-    assert curve["y"][200] == "15000.00"
+    assert len(curve["x"]) == 203
+    assert dict(zip(curve["x"], curve["y"], strict=True))["80"] == "5000.00"
+    assert curve["y"][-1] == "15000.00"
     bad = {**TIERED, "cap_pct": "10"}
     answer = client.post(url, {"components": [bad]}, content_type="application/json").json()
     assert answer["figure"] is None
