@@ -1,9 +1,10 @@
 """The timeline (Gantt) of an action plan as a plotly figure (a plain dict for `json_script`).
 
 One horizontal bar per task from its start to the end of its due date, coloured by status
-(one trace per status, so the legend explains the colours); overdue tasks are outlined in red;
-milestones are diamonds on their due date; arrows run from each dependency's end to the task's
-start; a dashed line marks today. Drawn in the browser by `static/js/plans_actions.js`.
+(one trace per status, so the legend explains the colours); overdue tasks get a red outline
+(a trace of its own, named in the legend); milestones are diamonds on their due date; arrows
+run from each dependency's end to the task's start; a dashed line marks today. Drawn in the
+browser by `static/js/plans_actions.js`.
 """
 
 from __future__ import annotations
@@ -67,13 +68,22 @@ def gantt_figure(plan: ActionPlan, tasks: list[Task], day: datetime.date | None 
                 "insidetextanchor": "start",
                 "hovertext": [_hover(t) for t in bars],
                 "hoverinfo": "text",
-                "marker": {
-                    "color": COLOURS[status],
-                    "line": {
-                        "color": [OVERDUE if is_overdue(t, day) else COLOURS[status] for t in bars],
-                        "width": [3 if is_overdue(t, day) else 0 for t in bars],
-                    },
-                },
+                "marker": {"color": COLOURS[status], "line": {"width": 0}},
+            }
+        )
+    late = [t for t in tasks if not t.is_milestone and is_overdue(t, day)]
+    if late:
+        # Outlines over the overdue bars: their own legend entry explains the red frame.
+        data.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": _("Overdue"),
+                "y": [labels[t.pk] for t in late],
+                "base": [t.start_date.isoformat() for t in late],
+                "x": [((t.due_date - t.start_date).days + 1) * DAY_MS for t in late],
+                "hoverinfo": "skip",
+                "marker": {"color": "rgba(0,0,0,0)", "line": {"color": OVERDUE, "width": 3}},
             }
         )
     milestones = [t for t in tasks if t.is_milestone]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -63,6 +64,11 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
         if value and value.isdigit():
             initial[name] = int(value)
     form = FeedbackForm(request.POST or None, user=request.user, initial=initial)
+    subject = action_selectors.feedback_subject(
+        request.user, form["action_plan"].value(), form["task"].value()
+    )
+    if subject is not None:  # about an action plan or a task: no target plan to choose
+        form.fields["plan"].widget = forms.HiddenInput()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -81,9 +87,6 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Thank you — your feedback has been sent."))
             return redirect("plans:feedback-detail", pk=item.pk)
-    subject = action_selectors.feedback_subject(
-        request.user, form["action_plan"].value(), form["task"].value()
-    )
     return render(request, "plans/feedback_form.html", {"form": form, "subject": subject})
 
 

@@ -210,7 +210,7 @@ def test_timeline_figure(org: Org, client, plan) -> None:
         re.search(r'id="gantt-data" type="application/json">(.*?)</script>', page, re.S).group(1)
     )
     names = [trace["name"] for trace in figure["data"]]
-    assert names == ["To do", "Blocked", "Milestone"]
+    assert names == ["To do", "Blocked", "Overdue", "Milestone"]  # the fixture lies in the past
     assert figure["data"][0]["base"] == [str(first.start_date)]
     assert figure["data"][0]["x"] == [6 * 24 * 3600 * 1000]  # 6 days, due day included
     assert len(figure["layout"]["annotations"]) == 1  # one dependency arrow
@@ -225,6 +225,7 @@ def test_raise_feedback_from_a_task(org: Org, client, plan) -> None:
     assert link in detail
     form = client.get(link).content.decode()
     assert 'data-testid="feedback-subject"' in form
+    assert '<input type="hidden" name="plan"' in form  # no target plan to choose as well
     assert "Demo for Acme" in form
     response = client.post(
         link,
