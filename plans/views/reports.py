@@ -115,6 +115,25 @@ def report_create(request: HttpRequest) -> HttpResponse:
     return render(request, "plans/reports/create.html", {"form": form})
 
 
+@login_required
+def report_snapshot_preview(request: HttpRequest) -> HttpResponse:
+    """htmx: the KPI snapshot a new report would start with (the chosen period and team)."""
+    form = ReportCreateForm(request.GET, user=request.user)
+    rows: list[dict] = []
+    if form.is_valid():
+        unit = form.cleaned_data.get("org_unit")
+        rows = selectors.snapshot_rows(
+            selectors.kpi_snapshot(
+                user=request.user,
+                owner_type="unit" if unit else "rep",
+                owner_id=unit.pk if unit else request.user.pk,
+                period=form.cleaned_data["period"],
+            )
+        )
+    context = {"rows": rows, "frozen": False}
+    return render(request, "plans/reports/_snapshot.html", context)
+
+
 def _snapshot(report: PeriodicReport) -> list[dict]:
     return selectors.snapshot_rows(selectors.report_snapshot(report))
 
@@ -293,6 +312,7 @@ urlpatterns = [
     path("reports/", report_list, name="report-list"),
     path("reports/new/", report_create, name="report-create"),
     path("reports/review/", review_meeting, name="review-meeting"),
+    path("reports/snapshot/", report_snapshot_preview, name="report-snapshot"),
     path("reports/<int:pk>/", report_detail, name="report-detail"),
     path("reports/<int:pk>/edit/", report_edit, name="report-edit"),
     path("reports/<int:pk>/submit/", report_submit, name="report-submit"),

@@ -53,6 +53,7 @@ def test_rep_writes_weekly_report_and_manager_signs_off(
     expect(page.get_by_test_id("missing-reports")).to_be_visible()  # last week is missing
     page.get_by_test_id("write-report").click()
     page.select_option("#id_period", str(last_week.pk))
+    expect(page.get_by_test_id("snapshot-preview")).to_contain_text("¥86,500")  # htmx preview
     page.get_by_test_id("report-start").click()
     row = page.locator("[data-testid=snapshot-row][data-metric=revenue]")
     expect(row.get_by_test_id("snapshot-actual")).to_have_text("¥86,500")

@@ -20,6 +20,12 @@ def test_rep_writes_a_report_with_its_snapshot(org, client):
     client.force_login(org.rep)
     page = client.get(reverse("plans:report-create") + f"?period={week().pk}")
     assert page.status_code == 200
+    preview = client.get(reverse("plans:report-snapshot"), {"period": week().pk})
+    assert "¥80,000" in preview.content.decode()  # htmx: the snapshot before starting
+    client.force_login(org.rep_b)  # another rep's preview shows their own cells only
+    preview = client.get(reverse("plans:report-snapshot"), {"period": week().pk})
+    assert 'data-testid="snapshot-empty"' in preview.content.decode()
+    client.force_login(org.rep)
     response = client.post(reverse("plans:report-create"), {"period": week().pk})
     report = PeriodicReport.objects.get()
     assert response.url == reverse("plans:report-edit", args=[report.pk])
