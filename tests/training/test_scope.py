@@ -281,3 +281,56 @@ def test_rules_api_is_configured_by_admins(org, api_client):
     assert "threshold" in bad.json()
     rule_id = created.json()["id"]
     assert api_client.delete(f"/api/v1/recommendation-rules/{rule_id}/").status_code == 204
+
+
+@pytest.mark.django_db
+def test_admin_builds_a_module_with_material_and_quiz_through_the_pages(
+    org, client, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from training.models import Module, Question
+
+    settings.MEDIA_ROOT = tmp_path
+    course = services.course_create(actor=org.admin, code="listening", title="Listening")
+    client.force_login(org.admin)
+    response = client.post(
+        reverse("training:module-create", args=[course.code]),
+        {"title": "Active listening", "body": "Paraphrase.", "minutes": 20},
+    )
+    module = Module.objects.get(course=course)
+    assert response.url == reverse("training:module-edit", args=[module.pk])
+    client.post(
+        reverse("training:material-add", args=[module.pk]),
+        {"title": "Slides", "file": SimpleUploadedFile("slides.pdf", b"%PDF-1.4")},
+    )
+    client.post(
+        reverse("training:material-add", args=[module.pk]),
+        {"title": "Bad", "file": SimpleUploadedFile("virus.exe", b"MZ")},
+    )
+    assert list(module.materials.values_list("title", flat=True)) == ["Slides"]
+    client.post(reverse("training:quiz-set", args=[module.pk]), {"pass_mark": 80})
+    client.post(
+        reverse("training:question-add", args=[module.pk]),
+        {
+            "text": "Best first reply?",
+            "option_1": "Paraphrase",
+            "correct_1": "on",
+            "option_2": "Pitch",
+        },
+    )
+    page = client.get(reverse("training:module-edit", args=[module.pk]))
+    assert page.status_code == 200
+    question = Question.objects.get()
+    assert question.quiz.pass_mark == 80
+    assert [(o.text, o.correct) for o in question.options.all()] == [
+        ("Paraphrase", True),
+        ("Pitch", False),
+    ]
+    errors = [str(m) for m in page.context["messages"]]
+    assert any("not accepted" in m for m in errors)
+    client.force_login(org.manager)
+    assert (
+        client.post(reverse("training:quiz-set", args=[module.pk]), {"pass_mark": 1}).status_code
+        == 403
+    )
