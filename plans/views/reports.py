@@ -34,6 +34,7 @@ from salesgoals.forms import apply_service_error
 from salesgoals.models import Period, PeriodKind, Role
 
 FILTERS = ("view", "status", "kind", "org_unit")
+MISSING_SHOWN = 50  # an executive's "my team" covers everyone: show the first ones
 
 
 def _is_reviewer(user) -> bool:
@@ -85,7 +86,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "statuses": PeriodicReport.Status.choices,
         "kinds": [(k, PeriodKind(k).label) for k in selectors.REPORT_KINDS],
         "units": scope.visible_units(request.user).order_by("path"),
-        "missing": missing,
+        "missing": missing[:MISSING_SHOWN],
+        "missing_more": max(0, len(missing) - MISSING_SHOWN),
         "exports": {
             fmt: f"{api}?{urlencode({**export_query, 'format': fmt})}" for fmt in ("csv", "xlsx")
         },
