@@ -334,3 +334,29 @@ def test_admin_builds_a_module_with_material_and_quiz_through_the_pages(
         client.post(reverse("training:quiz-set", args=[module.pk]), {"pass_mark": 1}).status_code
         == 403
     )
+
+
+@pytest.mark.django_db
+def test_recommendations_page_queries_do_not_grow_with_rows(
+    org, client, django_assert_max_num_queries
+):
+    from tests.factories import UserFactory
+
+    course = make_quiz_course(org.admin).course
+    rule = RecommendationRule.objects.create(
+        name="r", metric=Metric.objects.get(code="revenue"), condition="falling", course=course
+    )
+    people = [UserFactory(org_unit=org.team_a) for _ in range(12)]
+    for person in people:
+        Recommendation.objects.create(
+            user=person,
+            rule=rule,
+            course=course,
+            period=month(2026, 4),
+            reason="x",
+            evidence={"values": [3, 2, 1]},
+        )
+    client.force_login(org.manager)
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("training:recommendations"))
+    assert len(response.context["page"].object_list) == 12

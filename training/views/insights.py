@@ -19,7 +19,7 @@ from salesgoals.models import Metric
 from training import selectors, services
 from training.forms import DueForm, EffectivenessForm, RuleForm
 from training.models import Course, Recommendation, RecommendationRule
-from training.selectors.access import can_assign, can_configure, is_leader
+from training.selectors.access import can_configure, is_leader
 from training.selectors.effectiveness import course_effects, display_value, effects_figure
 from training.selectors.matrix import matrix_status_legend, skills_matrix
 from training.views.common import export_links, require_admin, require_leader, run
@@ -64,9 +64,9 @@ def recommendations(request: HttpRequest) -> HttpResponse:
     page = Paginator(items, 25).get_page(request.GET.get("page"))
     for rec in page.object_list:
         rec.explained = services.explain(rec.rule, rec.evidence)
-        rec.can_decide = rec.status == Recommendation.Status.OPEN and can_assign(
-            request.user, rec.user
-        )
+        # Every listed recommendation is in scope, and whoever sees a person may assign them
+        # a course (a rep: themselves) — so an open one can be decided here.
+        rec.can_decide = rec.status == Recommendation.Status.OPEN
     query = {k: v for k, v in filters.items() if v}
     return render(
         request,
