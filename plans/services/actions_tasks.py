@@ -115,6 +115,19 @@ def refresh_blocked(plan: ActionPlan) -> list[Task]:
     return changed
 
 
+def _notify_released(task: Task, actor: User) -> None:
+    """The dependencies of a blocked task are done: its owner may start (once a day)."""
+    if task.owner_id == actor.pk:
+        return
+    notification_send(
+        recipient=task.owner,
+        title=_("You can start: %(title)s") % {"title": task.title},
+        body=_("The tasks it waited for in “%(plan)s” are done.") % {"plan": task.plan.title},
+        link=reverse("plans:task-detail", args=[task.pk]),
+        dedupe_key=f"plan-task:{task.pk}:released:{sel.today().isoformat()}",
+    )
+
+
 def _notify_owner(task: Task, actor: User) -> None:
     if task.owner_id == actor.pk:
         return
@@ -247,7 +260,9 @@ def task_set_status(
         status = Task.Status.BLOCKED
     item.status, item.progress, item.blocked_reason = status, progress, reason
     item.save(update_fields=["status", "progress", "blocked_reason", "completed_at", "updated_at"])
-    refresh_blocked(item.plan)
+    for released in refresh_blocked(item.plan):
+        if released.status == Task.Status.TODO:
+            _notify_released(released, actor)
     item.refresh_from_db()
     return item
 

@@ -384,3 +384,17 @@ def test_feedback_on_a_task_or_a_plan(org: Org) -> None:
             actor=org.rep, subject_type="general", action_plan=plan, **values
         )
     assert "subject_type" in error.value.message_dict
+
+
+def test_owner_hears_when_a_blocked_task_is_released(org: Org) -> None:
+    plan = make_action_plan(org)
+    first = make_task(plan, org.manager, org.rep, title="Prepare offer")
+    second = make_task(plan, org.manager, org.rep_b, title="Send offer", depends_on=[first])
+    services.task_set_status(actor=org.rep, task=first, status=Task.Status.DONE)
+    services.task_set_status(actor=org.rep, task=first, status=Task.Status.IN_PROGRESS)
+    services.task_set_status(actor=org.rep, task=first, status=Task.Status.DONE)
+    second.refresh_from_db()
+    assert second.status == Task.Status.TODO
+    notes = org.rep_b.notifications.filter(title="You can start: Send offer")
+    assert notes.count() == 1  # once a day, however often the dependency flips
+    assert not org.rep.notifications.filter(title__startswith="You can start").exists()

@@ -53,15 +53,19 @@ def test_pages_follow_scope(org: Org, client, plan) -> None:
     for page in (url("action-plan-list"), url("strategy-list"), url("my-tasks")):
         assert client.get(page).status_code == 200
     assert b"South" not in client.get(url("action-plan-list")).content
-    for page in (
-        url("action-plan-create"),
-        url("strategy-create"),
-        url("task-create", plan.pk),
-        url("task-edit", task.pk),
-        url("action-plan-edit", plan.pk),
-        url("strategy-edit", plan.strategy.pk),
-    ):
-        assert client.get(page).status_code == 403, page
+    for user in (org.rep, org.executive):  # executives read, they do not plan
+        client.force_login(user)
+        assert 'data-testid="new-plan"' not in client.get(url("action-plan-list")).content.decode()
+        assert 'data-testid="add-task"' not in client.get(pages[0]).content.decode()
+        for page in (
+            url("action-plan-create"),
+            url("strategy-create"),
+            url("task-create", plan.pk),
+            url("task-edit", task.pk),
+            url("action-plan-edit", plan.pk),
+            url("strategy-edit", plan.strategy.pk),
+        ):
+            assert client.get(page).status_code == 403, (user, page)
     client.force_login(org.manager)
     assert client.get(url("action-plan-detail", south.pk)).status_code == 403
     assert client.get(url("action-plan-detail", 999999)).status_code == 404
