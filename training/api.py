@@ -36,6 +36,7 @@ from training.serializers import (
     AssignIn,
     AssignmentDetailOut,
     AssignmentOut,
+    CertificationIn,
     CertificationOut,
     CompleteModuleIn,
     CourseIn,
@@ -317,6 +318,30 @@ class CertificationViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericV
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Record a certification earned elsewhere (admins)",
+        request=CertificationIn,
+        responses={201: CertificationOut},
+    )
+    def create(self, request: Request) -> Response:
+        data = CertificationIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = User.objects.filter(pk=values["user"]).first()
+        course = Course.objects.filter(pk=values["course"]).first()
+        if user is None or course is None:
+            field = "user" if user is None else "course"
+            raise bad_request(DjangoValidationError({field: ["Unknown id."]}))
+        cert = _run(
+            services.certification_issue,
+            actor=request.user,
+            user=user,
+            course=course,
+            issued_on=values["issued_on"],
+            expires_on=values.get("expires_on"),
+        )
+        return Response(CertificationOut(cert).data, status=status.HTTP_201_CREATED)
 
 
 def register(router) -> None:

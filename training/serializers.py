@@ -322,6 +322,13 @@ class CertificationOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CertificationIn(serializers.Serializer):
+    user = serializers.IntegerField()
+    course = serializers.IntegerField()
+    issued_on = serializers.DateField()
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
 class RecommendationOut(serializers.ModelSerializer):
     user_name = serializers.CharField(source="user.display", read_only=True)
     course_code = serializers.CharField(source="course.code", read_only=True)

@@ -360,3 +360,28 @@ def test_recommendations_page_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(14):
         response = client.get(reverse("training:recommendations"))
     assert len(response.context["page"].object_list) == 12
+
+
+@pytest.mark.django_db
+def test_admins_record_certifications_through_the_api(org, api_client):
+    course = make_quiz_course(org.admin).course
+    today = datetime.date.today()
+    issued, expires = today - datetime.timedelta(days=30), today + datetime.timedelta(days=300)
+    body = {"user": org.rep.pk, "course": course.pk, "issued_on": issued.isoformat()}
+    api_client.force_authenticate(org.manager)
+    assert api_client.post("/api/v1/certifications/", body, format="json").status_code == 403
+    api_client.force_authenticate(org.admin)
+    bad = api_client.post(
+        "/api/v1/certifications/",
+        {**body, "expires_on": (issued - datetime.timedelta(days=1)).isoformat()},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "expires_on" in bad.json()
+    made = api_client.post(
+        "/api/v1/certifications/", {**body, "expires_on": expires.isoformat()}, format="json"
+    )
+    assert made.status_code == 201
+    api_client.force_authenticate(org.rep)
+    listed = api_client.get("/api/v1/certifications/?valid=1").json()["results"]
+    assert [c["course_code"] for c in listed] == [course.code]
