@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from plans import selectors, services
 from plans.forms import FeedbackForm, ResponseForm
 from plans.models import Feedback
-from plans.selectors import actions as action_selectors
+from plans.selectors import actions_pages as action_pages
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
 from salesgoals.models import Role
@@ -64,7 +64,7 @@ def feedback_create(request: HttpRequest) -> HttpResponse:
         if value and value.isdigit():
             initial[name] = int(value)
     form = FeedbackForm(request.POST or None, user=request.user, initial=initial)
-    subject = action_selectors.feedback_subject(
+    subject = action_pages.feedback_subject(
         request.user, form["action_plan"].value(), form["task"].value()
     )
     if subject is not None:  # about an action plan or a task: no target plan to choose

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from plans.forms.actions import ActionPlanForm, StrategyForm
 from plans.models import PlanStatus, Strategy, Task
 from plans.selectors import actions as sel
+from plans.selectors import actions_pages as pages
 from plans.selectors.actions_gantt import gantt_figure
 from plans.services import actions as services
 from plans.views import actions_tasks as task_views
@@ -235,7 +236,7 @@ def action_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def action_plan_board(request: HttpRequest, pk: int) -> HttpResponse:
     context = _plan_context(request, pk, "board")
-    context["columns"] = sel.board_columns(context["tasks"])
+    context["columns"] = pages.board_columns(context["tasks"])
     return render(request, "plans/actions/plan_board.html", context)
 
 

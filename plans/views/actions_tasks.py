@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from plans.forms.actions import TaskForm, TaskMoveForm
 from plans.models import Task
 from plans.selectors import actions as sel
+from plans.selectors import actions_pages as pages
 from plans.services import actions as services
 from salesgoals.forms import apply_service_error
 
@@ -134,7 +135,7 @@ def task_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
-    groups = sel.my_task_groups(request.user)
+    groups = pages.my_task_groups(request.user)
     manageable: dict[int, bool] = {}
     for tasks in groups.values():
         for task in tasks:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from plans import services as feedback_services
 from plans.models import ActionPlan, Feedback, PlanStatus, Strategy, Task
 from plans.selectors import actions as sel
+from plans.selectors import actions_pages as pages
 from plans.services import actions as services
 from plans.tasks import task_reminders_task
 from salesgoals.models import Notification, Period, PeriodKind
@@ -205,7 +206,7 @@ def test_overdue_detection(org: Org) -> None:
     assert rolled.overdue_count == 1
     assert list(sel.action_plans_visible(org.manager, overdue=True, today=DAY)) == [rolled]
     assert list(sel.action_plans_visible(org.manager, overdue=True, today=days(-10))) == []
-    groups = sel.my_task_groups(org.rep, DAY)
+    groups = pages.my_task_groups(org.rep, DAY)
     assert [t.title for t in groups["overdue"]] == ["Late"]
     assert [t.title for t in groups["open"]] == ["Today"]
 

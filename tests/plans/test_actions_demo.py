@@ -10,6 +10,7 @@ import pytest
 
 from plans.models import ActionPlan, Feedback, PlanStatus, Strategy, Task
 from plans.selectors import actions as sel
+from plans.selectors import actions_pages as pages
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_demo_action_plans() -> None:
         ActionPlan.objects.values_list("status", flat=True)
     )
     rep, manager = ctx.logins["rep"], ctx.logins["manager"]
-    groups = sel.my_task_groups(rep, TODAY)
+    groups = pages.my_task_groups(rep, TODAY)
     assert groups["overdue"]
     assert groups["blocked"]
     assert groups["done"]
