@@ -206,8 +206,9 @@ def _scaled(value: int, impact_bp: int) -> int:
 
 def revision_cells(
     *, plan: TargetPlan, unit: OrgUnit, impact_bp: int, effective_date: datetime.date
-) -> tuple[int, list[target_services.RevisionCell]]:
-    """The new annual value and the cell changes that scale `unit`'s future cells.
+) -> tuple[int | None, list[target_services.RevisionCell]]:
+    """The new annual value (None for rates) and the cell changes that scale `unit`'s future
+    cells.
 
     See the module docstring. Raises `ValidationError` when the unit is not in the plan, an
     ancestor over-assigns (its children do not add up to it one to one), or nothing is left to
@@ -228,6 +229,15 @@ def revision_cells(
         raise ValidationError(
             {"effective_from": [_("The plan's year has ended before the effective date.")]}
         )
+    if not plan.metric.is_additive:
+        # A rate is inherited, not summed: the unit's own future cells are scaled one by one
+        # and its subtree inherits them; nothing above it moves.
+        return None, [
+            target_services.RevisionCell(
+                owner=key, period_id=pid, value=_scaled(line.value_of(pid), impact_bp)
+            )
+            for pid in sorted(future)
+        ]
     # The unit's future part of every period: its future weeks, summed up the period tree.
     part: dict[int, int] = {}
     for period in sorted(periods, key=lambda p: PeriodKind.values.index(p.kind), reverse=True):
@@ -288,6 +298,7 @@ def market_change_propose_revision(
     """Propose a revision of `plan` scaling the change's unit by the impact on the plan's
     metric, from the effective date (default: the change's). The link is stored."""
     change = MarketChange.objects.select_related("org_unit").get(pk=market_change.pk)
+    plan = TargetPlan.objects.select_related("metric", "fiscal_year").get(pk=plan.pk)
     if not market_selectors.market_can_view(actor, change):
         raise PermissionDenied
     if not target_selectors.plans_visible(actor).filter(pk=plan.pk).exists():
