@@ -202,8 +202,35 @@ def statement_can_recompute(user: User, statement: Statement) -> bool:
     )
 
 
-def statement_lines(statement: Statement) -> QuerySet[StatementLine]:
-    return statement.lines.select_related("adjusts", "adjusts__period")
+def statement_lines(statement: Statement) -> list[StatementLine]:
+    """The lines with `shown_inputs` [(key, value)] where metric codes read as names."""
+    from salesgoals.models import Metric
+
+    lines = list(statement.lines.select_related("adjusts", "adjusts__period"))
+    codes = {line.inputs.get("metric") for line in lines} - {None}
+    names = {m.code: str(m) for m in Metric.objects.filter(code__in=codes)} if codes else {}
+    for line in lines:
+        line.shown_inputs = [
+            (key, names.get(value, value) if key == "metric" else value)
+            for key, value in line.inputs.items()
+        ]
+    return lines
+
+
+def annotate_actions(user: User, statements: list[Statement]) -> list[Statement]:
+    """Set `can_approve` and `can_pay` on each statement, reading the user's scope once."""
+    everything, admin = scope.sees_everything(user), scope.is_admin(user)
+    roots = scope.managed_roots(user) if user.role == Role.MANAGER else []
+    for statement in statements:
+        unit = statement.person.org_unit
+        in_subtree = unit is not None and any(unit.path.startswith(p) for p in roots)
+        statement.can_approve = (
+            statement.status == Statement.Status.DRAFT
+            and statement.person_id != user.pk
+            and (everything or in_subtree)
+        )
+        statement.can_pay = statement.status == Statement.Status.APPROVED and admin
+    return statements
 
 
 def badges_visible(user: User, *, person: Any = None, source: str | None = None):

@@ -29,16 +29,5 @@ def input_label(key: str) -> Any:
 
 
 @register.filter
-def input_value(value: Any, key: str) -> Any:
-    """A line input as shown: metric codes become the metric's name."""
-    if key == "metric":
-        from salesgoals.models import Metric
-
-        metric = Metric.objects.filter(code=value).first()
-        return str(metric) if metric else value
-    return value
-
-
-@register.filter
 def pct(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.2f}%"

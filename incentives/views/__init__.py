@@ -82,9 +82,7 @@ def _statement_rows(request: HttpRequest):
 def statement_list(request: HttpRequest) -> HttpResponse:
     form, filters, rows = _statement_rows(request)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    for statement in page.object_list:
-        statement.can_approve = selectors.statement_can_approve(request.user, statement)
-        statement.can_pay = selectors.statement_can_pay(request.user, statement)
+    selectors.annotate_actions(request.user, list(page.object_list))
     query = {k: v for k, v in filters.items() if v}
     api = reverse("statement-list")
     context = {

@@ -207,3 +207,24 @@ def test_badges_and_leaderboard_api(org: Org, statements, api_client) -> None:
     assert board["results"][0]["badges"] == ["Star"]
     team = api_client.get(f"/api/v1/leaderboards/?period={q1.pk}&scope=team").json()
     assert [r["person_name"] for r in team["results"]] == ["Rep C"]
+
+
+def test_pages_read_a_fixed_number_of_queries(
+    org: Org, statements, client, django_assert_max_num_queries
+) -> None:
+    client.force_login(org.manager)
+    client.get(reverse("incentives:statements"))  # warm the session and caches
+    # session, user, roots (filter, units, actions), count, page, periods, units, unread …
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("incentives:statements")).status_code == 200
+    with django_assert_max_num_queries(12):
+        detail = reverse("incentives:statement-detail", args=[statements["a"].pk])
+        assert client.get(detail).status_code == 200
+
+
+def test_leaderboard_exports(org: Org, statements, api_client) -> None:
+    api_client.force_authenticate(org.rep)
+    q1 = statements["a"].period
+    response = api_client.get(f"/api/v1/leaderboards/?period={q1.pk}&format=csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["person_name"] for r in rows] == ["Rep A", "Rep C", "Rep B"]
