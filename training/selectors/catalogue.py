@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from salesgoals.models import User
-from training.models import Course, Material, Module, Question
+from training.models import Course, Material, Module, Question, Quiz
 from training.selectors.access import can_configure
 
 
@@ -51,7 +51,7 @@ def course_get(*, user: User, code: str) -> Course:
     return get_object_or_404(courses, code=code)
 
 
-def quiz_of(module: Module):
+def quiz_of(module: Module) -> Quiz | None:
     """The module's quiz or None (works with the prefetch above)."""
     try:
         return module.quiz

@@ -125,7 +125,9 @@ def course_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
 
 
 @login_required
-def module_edit(request: HttpRequest, code: str | None = None, pk: int | None = None):
+def module_edit(
+    request: HttpRequest, code: str | None = None, pk: int | None = None
+) -> HttpResponse:
     """Create a module (``code``) or edit one (``pk``) with its materials and quiz."""
     require_admin(request)
     module = get_object_or_404(Module.objects.select_related("course"), pk=pk) if pk else None
