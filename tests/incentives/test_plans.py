@@ -206,3 +206,32 @@ def test_plan_visibility_per_role(org: Org, client) -> None:
     assert client.get(reverse("incentives:plan-detail", args=[company_reps.pk])).status_code == 200
     assert client.get(reverse("incentives:plan-edit", args=[company_reps.pk])).status_code == 403
     assert client.get(reverse("incentives:plan-detail", args=[managers.pk])).status_code == 403
+
+
+def test_editing_a_plan_in_use_in_the_builder_makes_a_version(org: Org, client) -> None:
+    import json
+
+    q1, *_ = quarters()
+    plan = make_plan(org.admin, COMMISSION)
+    set_cell(org.rep, q1, actual=100, target=None)
+    services.statement_compute(person=org.rep, period=q1)
+    client.force_login(org.admin)
+    page = client.get(reverse("incentives:plan-edit", args=[plan.pk])).content.decode()
+    assert 'data-testid="in-use"' in page
+    response = client.post(
+        reverse("incentives:plan-edit", args=[plan.pk]),
+        {
+            "name": "Rep plan",
+            "role": "rep",
+            "period_kind": "quarter",
+            "is_active": "on",
+            "components": json.dumps([{**COMMISSION, "label": "Provision"}]),
+        },
+        follow=True,
+    )
+    newer = IncentivePlan.objects.get(is_current=True)
+    assert newer.version == 2
+    assert response.redirect_chain[-1][0] == f"/incentives/plans/{newer.pk}/"
+    assert "version 2 was created" in response.content.decode()
+    old = client.get(reverse("incentives:plan-edit", args=[plan.pk]), follow=True)
+    assert "This is an old version" in old.content.decode()
