@@ -1,5 +1,6 @@
-"""A manager builds an action plan with two dependent tasks and looks at its board and timeline;
-the rep finishes their task on "my tasks", which frees the task that waited for it."""
+"""A manager builds an action plan with two dependent tasks and looks at its board and timeline
+(in English); the rep finishes their task on "my tasks" (in Chinese), which frees the task that
+waited for it."""
 
 from __future__ import annotations
 
@@ -80,10 +81,12 @@ def test_manager_plans_and_rep_finishes_a_task(page, live_server, demo_users, lo
     screenshot("manager-timeline")
     page.context.clear_cookies()
 
-    # The rep marks their first task done on "my tasks" (htmx swaps the list)
+    # The rep marks their first task done on "my tasks" (htmx swaps the list), in Chinese
     log_in("rep")
     page.goto(f"{live_server.url}/plans/")
     expect(page).to_have_url(re.compile(r"/plans/my-tasks/$"))
+    page.get_by_test_id("lang-zh-hans").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.get_by_test_id("group-blocked")).to_contain_text("Call the customers")
     screenshot("rep-my-tasks-before")
     page.get_by_test_id(f"done-{first.pk}").click()
