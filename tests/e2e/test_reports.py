@@ -51,6 +51,7 @@ def test_rep_writes_weekly_report_and_manager_signs_off(
     log_in("rep")
     page.goto(f"{live_server.url}/plans/reports/")
     expect(page.get_by_test_id("missing-reports")).to_be_visible()  # last week is missing
+    screenshot("rep-list-missing")
     page.get_by_test_id("write-report").click()
     page.select_option("#id_period", str(last_week.pk))
     expect(page.get_by_test_id("snapshot-preview")).to_contain_text("¥86,500")  # htmx preview

@@ -128,3 +128,40 @@ def test_review_agenda_endpoint(org, api_client):
     api_client.force_authenticate(org.rep)
     mine = api_client.get(f"{URL}review-agenda/", {"org_unit": org.team_a.pk, "period": m.pk})
     assert mine.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "comment", "sign_off", "edit"),
+    [
+        ("rep", 201, 403, 400),  # the author: comments; a submitted report is not edited
+        ("mate", 403, 403, 403),
+        ("manager", 201, 200, 403),
+        ("manager_south", 403, 403, 403),
+        ("executive", 201, 200, 403),
+    ],
+)
+def test_workflow_per_role(org, api_client, who, comment, sign_off, edit):
+    report = submitted(org)
+    users = {
+        "rep": org.rep,
+        "mate": UserFactory(username="mate", org_unit=org.team_a),
+        "manager": org.manager,
+        "manager_south": org.manager_south,
+        "executive": org.executive,
+    }
+    api_client.force_authenticate(users[who])
+    url = f"{URL}{report.pk}/"
+    assert api_client.patch(url, {"achievements": "x"}, format="json").status_code == edit
+    assert api_client.post(f"{url}comment/", {"text": "Hi"}).status_code == comment
+    assert api_client.post(f"{url}sign-off/").status_code == sign_off
+
+
+def test_team_report_through_the_api(org, api_client):
+    api_client.force_authenticate(org.manager)
+    body = {"period": week().pk, "owner_type": "unit", "org_unit": org.team_a.pk}
+    assert api_client.post(URL, body).status_code == 201
+    outside = {**body, "org_unit": org.team_c.pk}
+    assert api_client.post(URL, outside).status_code == 403
+    assert api_client.post(URL, {**body, "org_unit": 99999}).data == {"org_unit": ["Unknown id."]}
+    api_client.force_authenticate(org.rep)
+    assert api_client.post(URL, body).status_code == 403
