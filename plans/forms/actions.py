@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from plans.models import ActionPlan, PlanStatus, Strategy, Task
 from plans.selectors import actions as sel
+from salesgoals.fiscal import display_label
 from salesgoals.forms import FastSelect, PersonChoiceField, UnitChoiceField
 from salesgoals.models import OrgUnit, Period, PeriodKind, Role, User
 from salesgoals.money import from_minor, to_minor
@@ -42,6 +43,13 @@ class PlanChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: TargetPlan) -> str:
         return f"{obj.metric.name} · {obj.org_unit.name} · {obj.fiscal_year.year}"
+
+
+class PeriodChoiceField(forms.ModelChoiceField):
+    widget = FastSelect
+
+    def label_from_instance(self, obj: Period) -> str:
+        return display_label(obj.kind, obj.number, obj.start, obj.end, obj.fiscal_year)
 
 
 class _ScopedForm(forms.Form):
@@ -72,7 +80,7 @@ class StrategyForm(_ScopedForm):
         required=False,
         empty_label=_("— none —"),
     )
-    period = forms.ModelChoiceField(
+    period = PeriodChoiceField(
         label=_("Fiscal period"),
         queryset=Period.objects.none(),
         required=False,
@@ -93,10 +101,14 @@ class StrategyForm(_ScopedForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         year = timezone.localdate().year
-        self.fields["period"].queryset = Period.objects.filter(
-            kind__in=(PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH),
-            fiscal_year__year__in=(year - 1, year, year + 1),
-        ).order_by("start", "kind")
+        self.fields["period"].queryset = (
+            Period.objects.filter(
+                kind__in=(PeriodKind.YEAR, PeriodKind.QUARTER, PeriodKind.MONTH),
+                fiscal_year__year__in=(year - 1, year, year + 1),
+            )
+            .select_related("fiscal_year")
+            .order_by("start", "kind")
+        )
 
     @staticmethod
     def initial_from(item: Strategy) -> dict[str, Any]:

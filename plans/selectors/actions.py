@@ -170,7 +170,7 @@ def strategies_visible(user: User, **filters: Any) -> QuerySet[Strategy]:
     if not _alive(user):
         return Strategy.objects.none()
     items = Strategy.objects.select_related(
-        "owner", "org_unit", "target_plan", "target_plan__metric", "period"
+        "owner", "org_unit", "target_plan", "target_plan__metric", "period__fiscal_year"
     )
     q = _strategies_q(user)
     if q is not None:
@@ -283,7 +283,10 @@ def tasks_visible(user: User, **filters: Any) -> QuerySet[Task]:
 def strategy_get_for_user(*, user: User, pk: Any) -> Strategy:
     """The strategy, or 404 when unknown and 403 when outside the user's scope."""
     item = get_object_or_404(
-        Strategy.objects.select_related("owner", "org_unit", "target_plan", "period"), pk=pk
+        Strategy.objects.select_related(
+            "owner", "org_unit", "target_plan__metric", "period__fiscal_year"
+        ),
+        pk=pk,
     )
     if not strategy_can_view(user, item):
         raise PermissionDenied

@@ -115,7 +115,9 @@ def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = sel.strategy_get_for_user(user=request.user, pk=pk)
-    plans = sel.action_plans_visible(request.user, strategy=item.pk)
+    plans = list(sel.action_plans_visible(request.user, strategy=item.pk))
+    for plan in plans:
+        plan.progress = sel.plan_progress(plan)
     context = {
         "item": item,
         "plans": plans,

@@ -284,3 +284,39 @@ def test_plan_pages_cost_no_query_per_task(
     client.force_login(org.rep)
     with django_assert_max_num_queries(8):
         assert client.get(url("my-tasks")).status_code == 200
+
+
+def test_strategy_detail_shows_period_contribution_and_plans(org: Org, client) -> None:
+    from salesgoals.models import Period, PeriodKind
+    from salesgoals.services import fiscal_year_generate
+    from tests.targets.plan_fixtures import make_plan
+
+    fiscal_year_generate(year=2025)
+    fiscal_year_generate(year=2026)
+    target = make_plan(org)
+    quarter = Period.objects.get(fiscal_year__year=2026, kind=PeriodKind.QUARTER, number=2)
+    strategy = make_strategy(
+        org,
+        actor=org.admin,
+        owner=org.manager,
+        target_plan=target,
+        period=quarter,
+        start_date=None,
+        end_date=None,
+        expected_contribution=1_500_000_00,
+    )
+    plan = make_action_plan(org, strategy=strategy)
+    done = make_task(plan, org.manager, org.rep, title="A")
+    make_task(plan, org.manager, org.rep, title="B")
+    services.task_set_status(actor=org.rep, task=done, status="done")
+    client.force_login(org.rep)
+    page = client.get(url("strategy-detail", strategy.pk)).content.decode()
+    assert "Q2" in page
+    assert "¥1,500,000" in page  # the revenue metric's unit
+    assert "50 %" in page  # the plan's progress
+    listing = client.get(url("strategy-list")).content.decode()
+    assert "Q2" in listing
+    client.force_login(org.manager)
+    form = client.get(url("strategy-edit", strategy.pk)).content.decode()
+    assert f'<option value="{quarter.pk}" selected>' in form
+    assert "1500000.00" in form  # typed in the metric's unit, not minor units
