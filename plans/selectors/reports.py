@@ -227,8 +227,9 @@ def report_snapshot(report: PeriodicReport) -> list[dict]:
 def missing_reports(
     user: User, *, periods: list[Period], org_unit: OrgUnit | None = None
 ) -> list[tuple[User, Period]]:
-    """(rep, week) pairs in the user's scope without a report — weeks only (reps write weekly)."""
-    weeks = [p for p in periods if p.kind == PeriodKind.WEEK]
+    """(rep, week) pairs in the user's scope without a report — weeks only (reps write weekly);
+    a week with no working day (a clipped Sunday) expects no report."""
+    weeks = [p for p in periods if p.kind == PeriodKind.WEEK and p.working_days > 0]
     if not weeks:
         return []
     reps = scope.visible_users(user).filter(role=Role.REP, is_active=True)

@@ -284,7 +284,9 @@ def reports_remind_missing(*, today: datetime.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     week = (
-        Period.objects.filter(kind=PeriodKind.WEEK, end__lt=today).order_by("-end", "-pk").first()
+        Period.objects.filter(kind=PeriodKind.WEEK, end__lt=today, working_days__gt=0)
+        .order_by("-end", "-pk")
+        .first()
     )
     if week is None:
         return 0

@@ -57,7 +57,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
         items = items.exclude(author=request.user)
     page = Paginator(items, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
-    recent = list(Period.objects.filter(kind=PeriodKind.WEEK, end__lt=today).order_by("-end")[:4])
+    weeks = Period.objects.filter(kind=PeriodKind.WEEK, end__lt=today, working_days__gt=0)
+    recent = list(weeks.order_by("-end")[:4])  # a clipped week with no working day expects none
     missing_scope = request.user if view == "team" else None
     if missing_scope is None:
         missing = [
