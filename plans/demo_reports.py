@@ -94,7 +94,9 @@ def _backdate(report: PeriodicReport, period: Period) -> None:
 
 def _weekly(ctx: DemoContext, manager: User, reps: list[User]) -> int:
     weeks = list(
-        Period.objects.filter(kind=PeriodKind.WEEK, end__lt=ctx.today).order_by("-end")[:13]
+        Period.objects.filter(kind=PeriodKind.WEEK, end__lt=ctx.today, working_days__gt=0).order_by(
+            "-end"
+        )[:13]
     )
     skipper = reps[-1] if len(reps) > 2 else None
     count = 0
