@@ -26,6 +26,9 @@ from salesgoals.services import notification_send
 
 #: How many days before the due date the owner is reminded.
 REMINDER_DAYS = 2
+#: Overdue notices go out for tasks that fell due within this many days: the daily run sends
+#: each once and catches up after a missed run, without re-trying every old overdue task daily.
+OVERDUE_LOOKBACK_DAYS = 7
 
 # --- Tasks ---------------------------------------------------------------------------------
 
@@ -274,8 +277,9 @@ def task_reminders_send(
     *, day: datetime.date | None = None, days_ahead: int = REMINDER_DAYS
 ) -> dict[str, int]:
     """Remind owners of open tasks due within `days_ahead` days; tell owners and plan leads of
-    overdue ones. Each reminder is sent once per task and due date (dedupe keys), so the daily
-    run may repeat safely; moving a due date brings a new reminder."""
+    tasks that fell overdue in the last `OVERDUE_LOOKBACK_DAYS` days. Each reminder is sent
+    once per task and due date (dedupe keys), so the daily run may repeat safely; moving a due
+    date brings a new reminder."""
     day = day or sel.today()
     sent = {"due_soon": 0, "overdue": 0}
     open_tasks = Task.objects.filter(
@@ -302,7 +306,10 @@ def task_reminders_send(
             email=True,
         )
         sent["due_soon"] += note is not None
-    for task in open_tasks.filter(due_date__lt=day):
+    lately_due = open_tasks.filter(
+        due_date__lt=day, due_date__gte=day - datetime.timedelta(days=OVERDUE_LOOKBACK_DAYS)
+    )
+    for task in lately_due:
         recipients = {task.owner_id: task.owner, task.plan.owner_id: task.plan.owner}
         for person in recipients.values():
             if not person.is_active:

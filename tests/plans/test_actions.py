@@ -322,6 +322,7 @@ def test_reminders_and_overdue_notices_are_sent_once(org: Org) -> None:
     soon = task("Due tomorrow", 1)
     task("Due next week", 7)
     late = task("Was due", -2)
+    task("Long overdue", -30)  # told about when it fell due, not every day since
     done = task("Done already", 1)
     services.task_set_status(actor=org.rep, task=done, status=Task.Status.DONE)
     before = Notification.objects.count()
