@@ -314,7 +314,7 @@ def test_reminders_and_overdue_notices_are_sent_once(org: Org) -> None:
             plan=plan,
             title=title,
             owner=org.rep,
-            start_date=today - datetime.timedelta(days=20),
+            start_date=today + datetime.timedelta(days=min(due, -20)),
             due_date=today + datetime.timedelta(days=due),
             **extra,
         )
