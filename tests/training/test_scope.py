@@ -385,3 +385,20 @@ def test_admins_record_certifications_through_the_api(org, api_client):
     api_client.force_authenticate(org.rep)
     listed = api_client.get("/api/v1/certifications/?valid=1").json()["results"]
     assert [c["course_code"] for c in listed] == [course.code]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "limit"), [("team", 13), ("skills", 12), ("my", 12)])
+def test_team_pages_queries_do_not_grow_with_people(
+    org, client, django_assert_max_num_queries, name, limit
+):
+    from tests.factories import UserFactory
+
+    courses = [make_quiz_course(org.admin, code=f"c-{i}").course for i in range(3)]
+    people = [UserFactory(org_unit=org.team_a) for _ in range(10)]
+    for course in courses:
+        services.assign(actor=org.admin, course=course, users=[*people, org.manager])
+    client.force_login(org.manager)
+    with django_assert_max_num_queries(limit):
+        response = client.get(reverse(f"training:{name}"))
+    assert response.status_code == 200

@@ -7,6 +7,7 @@ eligibility); keep its signature.
 from __future__ import annotations
 
 from training.selectors.assignments import (  # noqa: F401
+    assignment_counts,
     assignment_get_for_user,
     assignments_visible,
     certifications_visible,

@@ -97,6 +97,23 @@ def assignments_visible(
     return items.order_by(rank, F("due_on").asc(nulls_last=True), "-completed_on", "pk")
 
 
+def assignment_counts(user: User) -> dict[str, int]:
+    """Open, overdue and completed assignments in the user's scope, in one query."""
+    if not user.is_authenticated or not user.is_active:
+        return {"open": 0, "overdue": 0, "completed": 0}
+    today = timezone.localdate()
+    items = Assignment.objects.all()
+    q = _person_scope(user)
+    if q is not None:
+        items = items.filter(q)
+    is_open = Q(status__in=Assignment.OPEN_STATUSES)
+    return items.aggregate(
+        open=Count("pk", filter=is_open),
+        overdue=Count("pk", filter=is_open & Q(due_on__lt=today)),
+        completed=Count("pk", filter=Q(status=Assignment.Status.COMPLETED)),
+    )
+
+
 def assignment_get_for_user(*, user: User, pk: Any) -> Assignment:
     """The assignment with its course, modules and the person's progress; 404/403."""
     item = get_object_or_404(

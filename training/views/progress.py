@@ -164,11 +164,7 @@ def team_progress(request: HttpRequest) -> HttpResponse:
     page = Paginator(items, 25).get_page(request.GET.get("page"))
     today = timezone.localdate()
     query = {k: v for k, v in filters.items() if v}
-    counts = {
-        "open": selectors.assignments_visible(request.user, status="open").count(),
-        "overdue": selectors.assignments_visible(request.user, status="overdue").count(),
-        "completed": selectors.assignments_visible(request.user, status="completed").count(),
-    }
+    counts = selectors.assignment_counts(request.user)
     return render(
         request,
         "training/team_progress.html",
