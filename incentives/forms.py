@@ -69,13 +69,13 @@ class WhatIfForm(forms.Form):
 
 class StatementFilterForm(forms.Form):
     period = forms.ModelChoiceField(
-        label=_("Period"), queryset=Period.objects.none(), required=False
+        label=_("Period"), queryset=Period.objects.none(), required=False, empty_label=_("All")
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All")), *Statement.Status.choices], required=False
     )
     org_unit = forms.ModelChoiceField(
-        label=_("Org unit"), queryset=OrgUnit.objects.none(), required=False
+        label=_("Org unit"), queryset=OrgUnit.objects.none(), required=False, empty_label=_("All")
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

@@ -36,3 +36,8 @@ INPUT_LABELS = {
     "paid": _("Paid before"),
     "recomputed": _("Recomputed now"),
 }
+
+EVENT_LABELS = {
+    "won_deal": _("Each won deal"),
+    "contest_win": _("Each contest won"),
+}

@@ -210,11 +210,20 @@ def statement_lines(statement: Statement) -> list[StatementLine]:
     codes = {line.inputs.get("metric") for line in lines} - {None}
     names = {m.code: str(m) for m in Metric.objects.filter(code__in=codes)} if codes else {}
     for line in lines:
-        line.shown_inputs = [
-            (key, names.get(value, value) if key == "metric" else value)
-            for key, value in line.inputs.items()
-        ]
+        line.shown_inputs = [(key, _shown(key, value, names)) for key, value in line.inputs.items()]
     return lines
+
+
+def _shown(key: str, value: str, metric_names: dict[str, str]) -> Any:
+    from incentives.labels import EVENT_LABELS
+
+    if key == "metric":
+        return metric_names.get(value, value)
+    if key == "event":
+        return EVENT_LABELS.get(value, value)
+    if key == "status" and value in Statement.Status.values:
+        return Statement.Status(value).label
+    return value
 
 
 def annotate_actions(user: User, statements: list[Statement]) -> list[Statement]:

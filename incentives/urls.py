@@ -14,6 +14,7 @@ urlpatterns = [
     path("what-if/", views.what_if, name="what-if"),
     path("statements/", views.statement_list, name="statements"),
     path("statements/compute/", views.statements_compute, name="statements-compute"),
+    path("statements/approve/", views.statements_approve, name="statements-approve"),
     path("statements/payroll/", views.payroll, name="payroll"),
     path("statements/<int:pk>/", views.statement_detail, name="statement-detail"),
     path("statements/<int:pk>/approve/", views.statement_approve, name="statement-approve"),

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -82,7 +82,7 @@ def _statement_rows(request: HttpRequest):
 def statement_list(request: HttpRequest) -> HttpResponse:
     form, filters, rows = _statement_rows(request)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    selectors.annotate_actions(request.user, list(page.object_list))
+    shown = selectors.annotate_actions(request.user, list(page.object_list))
     query = {k: v for k, v in filters.items() if v}
     api = reverse("statement-list")
     context = {
@@ -91,6 +91,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
         "filtered": bool(query),
         "is_leader": _is_leader(request.user),
         "is_admin": scope.is_admin(request.user),
+        "approvable": [s for s in shown if s.can_approve],
         "plans": selectors.plans_visible(request.user, current_only=True),
         "periods": Period.objects.exclude(kind="week").order_by("-start")[:40],
         "exports": {fmt: f"{api}?{urlencode({**query, 'format': fmt})}" for fmt in ("csv", "xlsx")},
@@ -133,7 +134,32 @@ def _act(request: HttpRequest, fn, statement: Statement, done: str) -> None:
 def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
     statement = selectors.statement_get_for_user(user=request.user, pk=pk)
     _act(request, services.statement_approve, statement, _("Statement approved."))
-    return redirect(request.POST.get("next") or reverse("incentives:statement-detail", args=[pk]))
+    return redirect(_safe_next(request, reverse("incentives:statement-detail", args=[pk])))
+
+
+@login_required
+@require_POST
+def statements_approve(request: HttpRequest) -> HttpResponse:
+    """Approve several drafts at once (each checked like a single approval)."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    approved = 0
+    for statement in selectors.statements_visible(request.user).filter(pk__in=ids):
+        if not selectors.statement_can_approve(request.user, statement):
+            continue
+        try:
+            services.statement_approve(actor=request.user, statement=statement)
+        except (ValidationError, PermissionDenied):
+            continue
+        approved += 1
+    messages.success(request, _("%(n)s statements approved.") % {"n": approved})
+    return redirect(_safe_next(request, reverse("incentives:statements")))
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
 
 
 @login_required
@@ -141,7 +167,7 @@ def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def statement_pay(request: HttpRequest, pk: int) -> HttpResponse:
     statement = selectors.statement_get_for_user(user=request.user, pk=pk)
     _act(request, services.statement_mark_paid, statement, _("Statement marked paid."))
-    return redirect(request.POST.get("next") or reverse("incentives:statement-detail", args=[pk]))
+    return redirect(_safe_next(request, reverse("incentives:statement-detail", args=[pk])))
 
 
 @login_required

@@ -228,3 +228,16 @@ def test_leaderboard_exports(org: Org, statements, api_client) -> None:
     response = api_client.get(f"/api/v1/leaderboards/?period={q1.pk}&format=csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [r["person_name"] for r in rows] == ["Rep A", "Rep C", "Rep B"]
+
+
+def test_bulk_approve_only_in_scope(org: Org, statements, client) -> None:
+    client.force_login(org.manager)
+    page = client.get(reverse("incentives:statements") + "?status=draft").content.decode()
+    assert "Approve the 2 drafts on this page" in page
+    ids = [s.pk for s in statements.values()]
+    response = client.post(
+        reverse("incentives:statements-approve"), {"ids": ids, "next": "https://evil.example/"}
+    )
+    assert response.url == reverse("incentives:statements")  # no open redirect
+    statuses = {k: Statement.objects.get(pk=s.pk).status for k, s in statements.items()}
+    assert statuses == {"a": "approved", "b": "approved", "c": "draft"}
