@@ -119,7 +119,8 @@ def _compute(plan: TargetPlan, revision: TargetRevision):
     year = next(p for p in periods if p.kind == PeriodKind.YEAR)
     frozen_months = {p.pk for p in periods if p.kind == PeriodKind.MONTH and p.pk in frozen_ids}
     frozen_total = sum(locks.get((root, pid), 0) for pid in frozen_months)
-    if year.pk not in frozen_ids and total < frozen_total:
+    # Only an additive total holds the ended months' values; a rate is not their sum.
+    if plan.metric.is_additive and year.pk not in frozen_ids and total < frozen_total:
         raise ValidationError(
             {
                 "new_value": [

@@ -167,10 +167,5 @@ def test_a_rate_is_scaled_in_the_unit_and_inherited_below(org):
             assert now == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="targets.services.revisions compares the plan's rate with the SUM of the frozen "
-    "months' rates, so a rate plan cannot be revised once two months have ended",
-)
 def test_a_rate_is_revised_later_in_the_year(org):
     _rate_revision(org, EFFECTIVE)
