@@ -122,7 +122,12 @@ def _statement_q(user: User) -> Q | None:
     if user.role == Role.MANAGER:
         roots = scope.managed_roots(user)
         if roots:
-            return own | OrgUnit.subtree_q(roots, "person__org_unit__path")
+            # The unit when computed, or the person's unit today: both managers see it.
+            return (
+                own
+                | OrgUnit.subtree_q(roots, "org_unit__path")
+                | OrgUnit.subtree_q(roots, "person__org_unit__path")
+            )
     return own
 
 
@@ -170,13 +175,21 @@ def statement_can_view(user: User, statement: Statement) -> bool:
         return True
     if user.role != Role.MANAGER:
         return False
-    unit = statement.person.org_unit
-    return unit is not None and any(unit.path.startswith(p) for p in scope.managed_roots(user))
+    return _in_roots(statement, scope.managed_roots(user))
+
+
+def _in_roots(statement: Statement, roots: list[str]) -> bool:
+    """Is the statement's unit (when computed) or the person's unit today in these subtrees?"""
+    units = (statement.org_unit, statement.person.org_unit)
+    return any(u is not None and any(u.path.startswith(p) for p in roots) for u in units)
 
 
 def statement_get_for_user(*, user: User, pk: Any) -> Statement:
     statement = get_object_or_404(
-        Statement.objects.select_related("person", "person__org_unit", "period", "plan"), pk=pk
+        Statement.objects.select_related(
+            "person", "person__org_unit", "org_unit", "period", "plan"
+        ),
+        pk=pk,
     )
     if not statement_can_view(user, statement):
         raise PermissionDenied
@@ -231,8 +244,7 @@ def annotate_actions(user: User, statements: list[Statement]) -> list[Statement]
     everything, admin = scope.sees_everything(user), scope.is_admin(user)
     roots = scope.managed_roots(user) if user.role == Role.MANAGER else []
     for statement in statements:
-        unit = statement.person.org_unit
-        in_subtree = unit is not None and any(unit.path.startswith(p) for p in roots)
+        in_subtree = bool(roots) and _in_roots(statement, roots)
         statement.can_approve = (
             statement.status == Statement.Status.DRAFT
             and statement.person_id != user.pk

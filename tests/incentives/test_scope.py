@@ -241,3 +241,19 @@ def test_bulk_approve_only_in_scope(org: Org, statements, client) -> None:
     assert response.url == reverse("incentives:statements")  # no open redirect
     statuses = {k: Statement.objects.get(pk=s.pk).status for k, s in statements.items()}
     assert statuses == {"a": "approved", "b": "approved", "c": "draft"}
+
+
+def test_a_rep_who_moves_keeps_old_statements_with_the_old_manager(org: Org, statements) -> None:
+    from incentives import selectors
+    from salesgoals import services as core
+
+    core.user_update(by=org.admin, user=org.rep, org_unit=org.team_c)
+    org.rep.refresh_from_db()
+    statement = Statement.objects.select_related("person__org_unit", "org_unit").get(
+        pk=statements["a"].pk
+    )
+    assert selectors.statement_can_view(org.manager, statement)  # computed in Team A
+    assert selectors.statement_can_view(org.manager_south, statement)  # the rep's unit now
+    assert statement.pk in set(
+        selectors.statements_visible(org.manager).values_list("pk", flat=True)
+    )
