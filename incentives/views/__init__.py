@@ -53,6 +53,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def what_if(request: HttpRequest) -> HttpResponse:
+    """The what-if panel (htmx swaps it in place; without JavaScript, a page around it).
+
+    Always 200 with the messages in the panel: htmx does not swap error responses.
+    """
     form = WhatIfForm(request.POST)
     result, error = None, None
     if form.is_valid():
@@ -60,12 +64,10 @@ def what_if(request: HttpRequest) -> HttpResponse:
             result = services.what_if(person=request.user, extra=form.cleaned_data["amount"])
         except ValidationError as exc:
             error = " ".join(exc.messages)
-    return render(
-        request,
-        "incentives/_what_if.html",
-        {"what_if_form": form, "result": result, "error": error},
-        status=200 if form.is_valid() and error is None else 400,
-    )
+    context = {"what_if_form": form, "result": result, "error": error}
+    if request.headers.get("HX-Request"):
+        return render(request, "incentives/_what_if.html", context)
+    return render(request, "incentives/what_if.html", context)
 
 
 STATEMENT_FILTERS = ("period", "status", "org_unit")

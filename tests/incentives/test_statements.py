@@ -220,3 +220,39 @@ def test_batch_and_single_computation_agree_with_adjustments(org: Org) -> None:
     adjustment = single.lines.get(kind="adjustment")
     # Q1 was 30,000 (15,000 capped bonus + 15,000); now 8,750 (87.5%) + 9,500 = 18,250.
     assert adjustment.amount_minor == (18_250 - 30_000) * M
+
+
+def test_what_if_page_with_and_without_htmx(org: Org, client) -> None:
+    from django.urls import reverse
+
+    q_now = services.current_period("quarter")
+    if q_now is None:
+        from django.utils import timezone
+
+        from salesgoals.services import fiscal_year_generate
+
+        fiscal_year_generate(year=timezone.localdate().year)
+        q_now = services.current_period("quarter")
+    make_plan(org.admin, TIERED)
+    set_cell(org.rep, q_now, actual=900_000 * M, target=1_000_000 * M)
+    client.force_login(org.rep)
+    url = reverse("incentives:what-if")
+    partial = client.post(url, {"amount": "100000"}, headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert b"<html" not in partial.content
+    assert "10,000.00" in partial.content.decode()  # 100% → 10,000
+    page = client.post(url, {"amount": "-5"})
+    assert page.status_code == 200
+    assert b"<html" in page.content
+    assert 'aria-invalid="true"' in page.content.decode()
+
+
+def test_compute_task_for_one_plan_and_period(org: Org) -> None:
+    from incentives.tasks import compute_statements_task
+
+    q1, *_ = quarters()
+    plan = make_plan(org.admin, COMMISSION)
+    set_cell(org.rep, q1, actual=100_000 * M, target=None)
+    assert compute_statements_task(plan.pk, q1.pk) == 3
+    assert compute_statements_task(plan.pk, 999_999) == 0
+    assert Statement.objects.get(person=org.rep).total_minor == 1_000 * M
