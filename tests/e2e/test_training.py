@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from salesgoals.metric_catalog import seed_metrics
 from salesgoals.models import Metric, Period, PeriodKind
 from salesgoals.services import fiscal_year_generate
 from tests.factories import UserFactory
@@ -18,6 +19,12 @@ from training import services
 from training.models import Assignment, Certification, Recommendation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+
+@pytest.fixture(autouse=True)
+def _metrics(transactional_db) -> None:
+    if not Metric.objects.exists():  # a browser test before this one flushed the catalog
+        seed_metrics(Metric)
 
 
 def test_manager_assigns_recommended_course_and_rep_completes_it(
