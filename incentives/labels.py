@@ -41,3 +41,13 @@ EVENT_LABELS = {
     "won_deal": _("Each won deal"),
     "contest_win": _("Each contest won"),
 }
+
+#: Words of the engine's formulas, translated when shown (the stored formula stays as is).
+FORMULA_WORDS = (
+    ("missing certifications", _("missing certifications")),
+    ("no target", _("no target")),
+    ("attainment", _("attainment")),
+    ("payout %", _("payout %")),
+    ("streak", _("streak")),
+    ("cap", _("cap")),
+)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from incentives.labels import INPUT_LABELS
+from incentives.labels import FORMULA_WORDS, INPUT_LABELS
 from salesgoals.money import format_money, to_minor
 
 register = template.Library()
@@ -26,6 +26,14 @@ def decimal_money(amount: Decimal | None) -> str:
 @register.filter
 def input_label(key: str) -> Any:
     return INPUT_LABELS.get(key, key)
+
+
+@register.filter
+def formula(text: str) -> str:
+    """An engine formula with its few words in the reader's language."""
+    for word, translated in FORMULA_WORDS:
+        text = text.replace(word, str(translated))
+    return text
 
 
 @register.filter
