@@ -254,7 +254,9 @@ def annotate_actions(user: User, statements: list[Statement]) -> list[Statement]
     return statements
 
 
-def badges_visible(user: User, *, person: Any = None, source: str | None = None):
+def badges_visible(
+    user: User, *, person: Any = None, source: str | None = None
+) -> QuerySet[BadgeAward]:
     if not user.is_authenticated or not user.is_active:
         return BadgeAward.objects.none()
     rows = BadgeAward.objects.select_related(
