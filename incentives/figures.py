@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -11,12 +12,12 @@ from incentives.engine import Component, Tiered, curve
 COLOURS = ("#1d4ed8", "#b45309", "#047857", "#7c3aed")
 
 
-def payout_curve(components: list[Component]) -> dict[str, Any]:
-    """Payout vs attainment 0–200% for every tiered component (amounts as decimal strings)."""
+def payout_curve(components: list[Component], upto: int = 200) -> dict[str, Any]:
+    """Payout vs attainment 0–`upto`% for every tiered component (amounts as strings)."""
     data = []
     tiered = [c for c in components if isinstance(c, Tiered)]
     for i, component in enumerate(tiered):
-        points = curve(component)
+        points = curve(component, upto=upto)
         data.append(
             {
                 "type": "scatter",
@@ -43,7 +44,11 @@ def payout_curve(components: list[Component]) -> dict[str, Any]:
         "data": data,
         "layout": {
             "title": {"text": _("Payout by attainment")},
-            "xaxis": {"title": {"text": _("Attainment (%)")}, "range": [0, 200], "dtick": 20},
+            "xaxis": {
+                "title": {"text": _("Attainment (%)")},
+                "range": [0, upto],
+                "dtick": 20 if upto <= 200 else 50,
+            },
             "yaxis": {"title": {"text": _("Payout")}, "rangemode": "tozero", "tickformat": ","},
             "margin": {"l": 70, "r": 20, "t": 50, "b": 50},
             "height": 360,
@@ -52,3 +57,32 @@ def payout_curve(components: list[Component]) -> dict[str, Any]:
             "font": {"family": "system-ui, sans-serif"},
         },
     }
+
+
+def payout_curve_with_marker(
+    components: list[Component], attainment: str | None, payout: str | None, label: str
+) -> dict[str, Any] | None:
+    """The payout curve with the person's own point on it (statement pages)."""
+    upto = 200
+    if attainment not in (None, "—"):
+        upto = max(200, int(Decimal(attainment) / 10 + 2) * 10)
+    figure = payout_curve(components, upto=upto)
+    if not figure["data"]:
+        return None
+    if attainment not in (None, "—") and payout is not None:
+        figure["data"].append(
+            {
+                "type": "scatter",
+                "mode": "markers+text",
+                "name": label,
+                "x": [attainment],
+                "y": [payout],
+                "text": [label],
+                "textposition": "top left",
+                "marker": {"size": 13, "color": "#dc2626", "line": {"width": 2, "color": "#fff"}},
+                "hovertemplate": "%{x}% → %{y:,.2f}<extra></extra>",
+            }
+        )
+    figure["layout"]["showlegend"] = False
+    figure["layout"]["height"] = 300
+    return figure

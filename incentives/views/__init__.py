@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incentives import selectors, services
+from incentives.engine import PlanInvalid, parse_components
+from incentives.figures import payout_curve_with_marker
 from incentives.forms import StatementFilterForm, WhatIfForm
 from incentives.models import IncentivePlan, Statement
 from salesgoals import scope
@@ -105,13 +107,34 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     return render(request, "incentives/statement_list.html", context)
 
 
+def _statement_figure(statement: Statement, lines: list) -> dict | None:
+    """The plan's first tiered curve with this statement's point (attainment, bonus)."""
+    tiered = next((line for line in lines if line.kind == "tiered"), None)
+    if tiered is None:
+        return None
+    try:
+        components = [
+            c for c in parse_components(statement.plan.components) if c.key == tiered.component_key
+        ]
+    except PlanInvalid:
+        return None
+    return payout_curve_with_marker(
+        components,
+        tiered.inputs.get("attainment_pct"),
+        str(from_minor(tiered.amount_minor)),
+        _("You"),
+    )
+
+
 @login_required
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = selectors.statement_get_for_user(user=request.user, pk=pk)
     user = request.user
+    lines = selectors.statement_lines(statement)
     context = {
         "statement": statement,
-        "lines": selectors.statement_lines(statement),
+        "lines": lines,
+        "figure": _statement_figure(statement, lines),
         "can_approve": selectors.statement_can_approve(user, statement),
         "can_pay": selectors.statement_can_pay(user, statement),
         "can_recompute": selectors.statement_can_recompute(user, statement),

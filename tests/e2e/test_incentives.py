@@ -94,6 +94,7 @@ def test_rep_opens_statement_and_what_if(page, live_server, demo_users, log_in, 
     expect(lines.nth(0)).to_contain_text("1050000 ÷ 1000000 = 105%")
     expect(lines.nth(0)).to_contain_text("10000.00 × 125% = 12500.00")
     expect(page.get_by_test_id("statement-total")).to_contain_text("23,500.00")
+    expect(page.get_by_test_id("statement-curve").locator(".main-svg").first).to_be_visible()
     screenshot("statement")
 
     page.get_by_test_id("what-if-amount").fill("150000")
