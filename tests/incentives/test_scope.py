@@ -107,6 +107,7 @@ def test_pages_per_role(org: Org, statements, client) -> None:
     )
     detail = client.get(reverse("incentives:statement-detail", args=[statements["a"].pk]))
     assert "10000.00 × 150% = 15000.00" in detail.content.decode()
+    assert '"x": ["125"], "y": ["15000.00"]' in detail.content.decode()  # you on the curve
     assert b'data-testid="approve"' not in detail.content  # never one's own
     home = client.get(reverse("incentives:home")).content.decode()
     assert "Star" in home  # the ≥120% badge
@@ -257,3 +258,15 @@ def test_a_rep_who_moves_keeps_old_statements_with_the_old_manager(org: Org, sta
     assert statement.pk in set(
         selectors.statements_visible(org.manager).values_list("pk", flat=True)
     )
+
+
+def test_api_recompute_follows_new_kpis_only_for_drafts(org: Org, statements, api_client) -> None:
+    q1 = statements["a"].period
+    set_cell(org.rep, q1, actual=1_000_000 * M, target=1_000_000 * M)
+    api_client.force_authenticate(org.rep)
+    own = f"/api/v1/statements/{statements['a'].pk}/recompute/"
+    assert api_client.post(own).status_code == 403  # reps do not recompute
+    api_client.force_authenticate(org.manager)
+    assert api_client.post(own).json()["total"] == "20000.00"
+    api_client.post(f"/api/v1/statements/{statements['a'].pk}/approve/")
+    assert api_client.post(own).status_code == 403  # frozen
