@@ -335,7 +335,8 @@ def statements_compute(*, plan: IncentivePlan, period: Period) -> list[Statement
 
 
 def close_periods(*, today: datetime.date | None = None, days: int = 7) -> int:
-    """Compute the statements of every period that ended in the last `days` days."""
+    """Compute the statements of every period that ended in the last `days` days and tell
+    each person once that their statement is ready."""
     today = today or timezone.localdate()
     count = 0
     for plan in IncentivePlan.objects.filter(is_current=True, is_active=True):
@@ -345,7 +346,16 @@ def close_periods(*, today: datetime.date | None = None, days: int = 7) -> int:
             end__gte=today - datetime.timedelta(days=days),
         )
         for period in periods:
-            count += len(statements_compute(plan=plan, period=period))
+            done = statements_compute(plan=plan, period=period)
+            count += len(done)
+            for statement in done:
+                notification_send(
+                    recipient=statement.person,
+                    title=_("Your incentive statement for %(period)s is ready")
+                    % {"period": period.label},
+                    link=_link(statement),
+                    dedupe_key=f"statement:{statement.pk}:ready",
+                )
     return count
 
 

@@ -198,6 +198,8 @@ def test_period_close_computes_everyone_on_the_plan(org: Org) -> None:
 
     assert close_periods_task(today=(q1.end + datetime.timedelta(days=2)).isoformat()) == 3
     assert Statement.objects.count() == 3  # idempotent
+    ready = org.rep.notifications.filter(title__contains="is ready")
+    assert ready.count() == 1  # told once
 
 
 def test_batch_and_single_computation_agree_with_adjustments(org: Org) -> None:
