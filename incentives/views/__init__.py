@@ -43,6 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "feed": selectors.recognition_feed(10),
         "what_if_form": WhatIfForm(),
         "is_leader": _is_leader(user),
+        "is_admin": scope.is_admin(user),
         "to_approve": selectors.statements_visible(user, status=Statement.Status.DRAFT)
         .exclude(person=user)
         .count()
