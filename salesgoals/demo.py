@@ -186,7 +186,7 @@ def seed_core(ctx: DemoContext) -> None:
         ctx.fiscal_years.append(existing or services.fiscal_year_generate(year=year))
 
 
-APP_DEMOS = ("kpis", "targets", "plans", "incentives", "training", "crm_sync")
+APP_DEMOS = ("kpis", "targets", "plans", "training", "incentives", "crm_sync")
 
 
 def seed_all(

@@ -118,7 +118,7 @@ class MarketChangeForm(forms.Form):
                 required=False,
                 max_digits=7,
                 decimal_places=2,
-                help_text=_("Signed, e.g. −10 for a 10% drop."),
+                help_text=_("Signed: −10 means a drop of ten percent."),
             )
 
     @property

@@ -104,7 +104,7 @@ def _validate(
         if not -FULL_BP < impact.impact_bp <= 10 * FULL_BP:
             errors["impacts"] = [_("An impact must lie above −100% and at most +1000%.")]
         elif impact.impact_bp == 0:
-            errors["impacts"] = [_("An impact of 0% changes nothing; leave the metric out.")]
+            errors["impacts"] = [_("An impact of zero changes nothing; leave the metric out.")]
     return errors
 
 
