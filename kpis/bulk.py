@@ -53,6 +53,7 @@ def insert_values(
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for record in values:
                     copy.write_row(record)
+            _analyze_when_grown(cursor, table, len(values))
             return
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
@@ -114,3 +115,23 @@ def _row_values(fields: Sequence[Any], rows: Sequence[Any]) -> list[tuple[Any, .
                 record.append(value)
         values.append(tuple(record))
     return values
+
+
+# Rows written by COPY per table by this process: (in all, since the last ANALYZE).
+_written: dict[str, tuple[int, int]] = {}
+
+
+def _analyze_when_grown(cursor: Any, table: str, rows: int) -> None:
+    """Refresh the planner's statistics after a large load.
+
+    A first sync fills an empty table within seconds, long before autovacuum looks at it;
+    planning the next pages' lookups on the empty table's statistics makes them scans of a
+    table that has grown to 100,000 rows. ANALYZE runs each time the rows written since the
+    last one reach half of all written, so a load of n rows analyses about log2(n) times.
+    """
+    total, since = _written.get(table, (0, 0))
+    total, since = total + rows, since + rows
+    if since >= max(2_000, total // 2):
+        cursor.execute(f"ANALYZE {table}")
+        since = 0
+    _written[table] = (total, since)

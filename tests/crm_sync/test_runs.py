@@ -87,7 +87,10 @@ def test_concurrent_runs_of_one_connection_run_once(org, zoho) -> None:
     assert Deal.objects.filter(source=Source.ZOHO).count() == 600
 
 
-def test_a_crash_mid_run_resumes_without_loss_or_duplicates(org, zoho, monkeypatch) -> None:
+def test_a_crash_mid_run_resumes_without_loss_or_duplicates(
+    org, zoho, monkeypatch, settings
+) -> None:
+    settings.CRM_SYNC = {**settings.CRM_SYNC, "RECORDS_PER_WRITE": 1}  # each page on its own
     owner = zoho.add_user("Rep A", "r@example.com")
     for i in range(1000):
         zoho.add_deal(owner, Decimal(f"{i}.01"))
@@ -116,6 +119,39 @@ def test_a_crash_mid_run_resumes_without_loss_or_duplicates(org, zoho, monkeypat
     assert sorted(Deal.objects.values_list("original_amount_minor", flat=True)) == sorted(
         i * 100 + 1 for i in range(1000)
     )
+
+
+def test_small_pages_are_written_together_and_a_crash_resumes_after_the_last_write(
+    org, zoho, monkeypatch, settings
+) -> None:
+    settings.CRM_SYNC = {**settings.CRM_SYNC, "RECORDS_PER_WRITE": 500}
+    owner = zoho.add_user("Rep A", "r@example.com")
+    for i in range(1000):
+        zoho.add_deal(owner, Decimal(f"{i}.01"))
+    connection = zoho_connection(zoho, objects_enabled=["Deals"])
+    from crm_sync.services import sync as sync_module
+
+    real = sync_module.ingest_page
+    writes: list[int] = []
+
+    def crash_on_second(ctx, mapping, records):
+        writes.append(len(records))
+        if len(writes) == 2:
+            raise KeyboardInterrupt
+        return real(ctx, mapping, records)
+
+    monkeypatch.setattr(sync_module, "ingest_page", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        run_now(connection)
+    assert writes == [600, 400]  # Zoho's pages of 200: three to a write, then the rest
+    assert Deal.objects.count() == 600
+    assert SyncRun.objects.get(connection=connection).pages == 3
+
+    monkeypatch.setattr(sync_module, "ingest_page", real)
+    run = run_now(connection)
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert run.fetched == 400  # resumed after the third page
+    assert Deal.objects.filter(source=Source.ZOHO).count() == 1000
 
 
 def test_due_connections_are_queued_by_schedule(
