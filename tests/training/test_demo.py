@@ -4,7 +4,6 @@ certifications (some expiring soon) and recommendations from the demo KPIs — a
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from django.utils import timezone
@@ -20,11 +19,8 @@ pytestmark = pytest.mark.django_db
 def test_training_demo() -> None:
     today = timezone.localdate()
     ctx = seed_all(today=today, apps=("kpis",))
-    started = time.perf_counter()
     demo.seed(ctx)
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 3, elapsed
     assert Course.objects.count() == len(demo.CATALOGUE)
     assert Course.objects.filter(modules__quiz__isnull=False).distinct().count() >= 3
     statuses = set(Assignment.objects.values_list("status", flat=True))
