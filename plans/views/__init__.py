@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from plans import selectors, services
 from plans.forms import FeedbackForm, ResponseForm
 from plans.models import Feedback
 from plans.selectors import actions_pages as action_pages
+from plans.views.common import status_post
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
 from salesgoals.models import Role
@@ -136,15 +139,9 @@ def feedback_respond(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feedback_status(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.feedback_get_for_user(user=request.user, pk=pk)
-    try:
-        item = services.feedback_set_status(
-            actor=request.user, feedback=item, status=request.POST.get("status", "")
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request, _("Status set to %(status)s.") % {"status": item.get_status_display()}
-        )
-    return redirect("plans:feedback-detail", pk=item.pk)
+    return status_post(
+        request,
+        item,
+        partial(services.feedback_set_status, actor=request.user, feedback=item),
+        "plans:feedback-detail",
+    )

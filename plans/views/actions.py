@@ -5,6 +5,7 @@ both is `urlpatterns` here. Every page checks scope through `plans.selectors.act
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from plans.selectors import actions_pages as pages
 from plans.selectors.actions_gantt import gantt_figure
 from plans.services import actions as services
 from plans.views import actions_tasks as task_views
+from plans.views.common import status_post
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
 from salesgoals.models import Role
@@ -131,18 +133,12 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def strategy_status(request: HttpRequest, pk: int) -> HttpResponse:
     item = sel.strategy_get_for_user(user=request.user, pk=pk)
-    try:
-        item = services.strategy_set_status(
-            actor=request.user, strategy=item, status=request.POST.get("status", "")
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request, _("Status set to %(status)s.") % {"status": item.get_status_display()}
-        )
-    return redirect("plans:strategy-detail", pk=item.pk)
+    return status_post(
+        request,
+        item,
+        partial(services.strategy_set_status, actor=request.user, strategy=item),
+        "plans:strategy-detail",
+    )
 
 
 # --- Action plans --------------------------------------------------------------------------
@@ -255,18 +251,12 @@ def action_plan_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def action_plan_status(request: HttpRequest, pk: int) -> HttpResponse:
     item = sel.action_plan_get_for_user(user=request.user, pk=pk)
-    try:
-        item = services.action_plan_set_status(
-            actor=request.user, plan=item, status=request.POST.get("status", "")
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(
-            request, _("Status set to %(status)s.") % {"status": item.get_status_display()}
-        )
-    return redirect("plans:action-plan-detail", pk=item.pk)
+    return status_post(
+        request,
+        item,
+        partial(services.action_plan_set_status, actor=request.user, plan=item),
+        "plans:action-plan-detail",
+    )
 
 
 urlpatterns: list = [
