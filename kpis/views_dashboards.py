@@ -3,7 +3,7 @@
 Thin views: `kpis.dashboards.dashboard_select` decides access and resolves the period, unit,
 rep and metric (the same function as the API), the board builders make the data, and the
 templates render tables (each number links to the drill-down) and plotly charts (figure JSON
-embedded with `json_script`, drawn by static/js/dashboards.js with the local plotly.js).
+embedded with `json_script`, drawn by static/js/salesgoals.js with the local plotly.js).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Plotly figures of the dashboards, as JSON-ready dicts (`fig.to_plotly_json()`).
 
-The page draws them with the local plotly.js (static/js/dashboards.js). Titles and labels are
+The page draws them with the local plotly.js (static/js/salesgoals.js). Titles and labels are
 translated in the active language; hover texts carry the formatted figures, so a chart shows
 the same "¥1,234,568" and "95.3%" as the tables beside it.
 """

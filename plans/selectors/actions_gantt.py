@@ -4,7 +4,7 @@ One horizontal bar per task from its start to the end of its due date, coloured 
 (one trace per status, so the legend explains the colours); overdue tasks get a red outline
 (a trace of its own, named in the legend); milestones are diamonds on their due date; arrows
 run from each dependency's end to the task's start; a dashed line marks today. Drawn in the
-browser by `static/js/plans_actions.js`.
+browser by `static/js/salesgoals.js`.
 """
 
 from __future__ import annotations

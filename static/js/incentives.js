@@ -1,4 +1,4 @@
-// Incentives: draw plotly figures embedded with json_script, and the plan builder — the
+// Incentives: the plan builder (figures are drawn by salesgoals.js) — the
 // structured form writes the components JSON and asks the server (the same engine as the
 // statements) for the payout curve and validation messages while bands are edited.
 (function () {
@@ -6,15 +6,6 @@
 
   var PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
 
-  function drawFigures() {
-    if (typeof Plotly === "undefined") return;
-    document.querySelectorAll("[data-figure]").forEach(function (el) {
-      var source = document.getElementById(el.dataset.figure);
-      if (!source) return;
-      var figure = JSON.parse(source.textContent);
-      Plotly.newPlot(el, figure.data, figure.layout, PLOT_CONFIG);
-    });
-  }
 
   var DEFAULTS = {
     bands: [
@@ -195,7 +186,6 @@
   };
 
   document.addEventListener("DOMContentLoaded", function () {
-    drawFigures();
     document.querySelectorAll("[data-builder]").forEach(function (form) {
       new Builder(form);
     });

@@ -1,14 +1,5 @@
-// Target pages: plotly figures (also after htmx swaps), and the grid's inline editing.
+// Target pages: figures swapped in by htmx, and the grid's inline editing.
 (function () {
-  function drawFigures(root) {
-    if (typeof Plotly === "undefined") return;
-    (root || document).querySelectorAll("[data-figure]").forEach(function (el) {
-      var source = document.getElementById(el.dataset.figure);
-      if (!source) return;
-      var figure = JSON.parse(source.textContent);
-      Plotly.newPlot(el, figure.data, figure.layout, { responsive: true, displaylogo: false });
-    });
-  }
 
   function csrfToken() {
     try {
@@ -183,10 +174,9 @@
     }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
-    drawFigures(event.detail.target);
+    window.salesgoalsDrawFigures(event.detail.target);
   });
   document.addEventListener("DOMContentLoaded", function () {
-    drawFigures(document);
     document.querySelectorAll("table.target-grid[data-api]").forEach(setupGrid);
   });
 })();

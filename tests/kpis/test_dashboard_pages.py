@@ -79,7 +79,7 @@ def test_executive_page(client, sales: Org) -> None:
     assert ">Behind<" in html
     # Charts: plotly.js from this server and figure JSON next to each chart
     assert "/static/vendor/plotly/plotly.min.js" in html
-    assert "/static/js/dashboards.js" in html
+    assert "/static/js/salesgoals.js" in html
     figure = json.loads(re.search(r'id="fig-cumulative"[^>]*>(.*?)</script>', html, re.S)[1])
     assert figure["data"][1]["type"] == "scatter"
     # Pickers: period kinds, the months of the year, the units in scope, the chart metric

@@ -209,7 +209,7 @@ def test_timeline_figure(org: Org, client, plan) -> None:
     response = client.get(url("action-plan-timeline", plan.pk))
     page = response.content.decode()
     assert "vendor/plotly/plotly.min.js" in page
-    assert "js/plans_actions.js" in page
+    assert "js/salesgoals.js" in page
     figure = json.loads(
         re.search(r'id="gantt-data" type="application/json">(.*?)</script>', page, re.S).group(1)
     )
