@@ -120,7 +120,10 @@ def test_create_through_page_and_plan_preselect(org: Org, client) -> None:
     fiscal_year_generate(year=2026)
     plan = make_plan(org)
     client.force_login(org.rep)
-    form = client.get(reverse("plans:feedback-create") + f"?plan={plan.pk}").content.decode()
+    plan_page = client.get(reverse("targets:plan", args=[plan.pk])).content.decode()
+    link = reverse("plans:feedback-create") + f"?plan={plan.pk}"
+    assert f'href="{link}" data-testid="raise-feedback"' in plan_page
+    form = client.get(link).content.decode()
     assert f'<option value="{plan.pk}" selected>' in form
     response = client.post(
         reverse("plans:feedback-create"),
