@@ -1,7 +1,7 @@
 """What a statement is computed from: the one place incentives reads other apps.
 
-KPI cells come through `kpis.selectors` (read as each person: a rep's own cells are in
-their scope, so one OR-combined query serves a whole batch), won deals through
+KPI cells come through `kpis.selectors.kpi_cells_of` (the cells measuring each person of a
+batch, in one query; who may see a statement is decided on the statement), won deals through
 `kpis.selectors.deal_list`, certifications through `training.selectors.valid_certifications`
 (incentives may read training; training never reads incentives). Everything is converted to
 the engine's `Decimal` inputs here: currency metrics from minor units to the currency unit,
@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-
-from django.db.models import Q
 
 from incentives.engine import Cell, Inputs, attainment_pct
 from kpis.models import OwnerType
@@ -44,22 +42,16 @@ def kpi_cells(
     people: Sequence[User], metric_codes: Iterable[str], period_ids: Iterable[int]
 ) -> dict[Key, Cell]:
     """The cells measuring each person (see `measured_owner`), keyed by person, in one query."""
-    from kpis.selectors import kpi_values_visible
+    from kpis.selectors import kpi_cells_of
 
     codes, periods = set(metric_codes), set(period_ids)
     if not people or not codes or not periods:
         return {}
-    queryset = None
     owners: dict[tuple[str, int], list[int]] = {}
-    wanted = Q(pk__in=[])
     for person in people:
-        own = kpi_values_visible(person)
-        queryset = own if queryset is None else queryset | own
-        owner_type, owner_id = measured_owner(person)
-        owners.setdefault((owner_type, owner_id), []).append(person.pk)
-        wanted |= Q(owner_type=owner_type, owner_id=owner_id)
+        owners.setdefault(measured_owner(person), []).append(person.pk)
     rows = (
-        queryset.filter(wanted)
+        kpi_cells_of(owners)
         .filter(metric__code__in=codes, period_id__in=periods)
         .values_list(
             "owner_type",

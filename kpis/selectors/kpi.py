@@ -22,6 +22,7 @@ from salesgoals.models import Metric, OrgUnit, Role, User
 
 __all__ = [
     "actuals_for",
+    "kpi_cells_of",
     "kpi_value_get_for_user",
     "kpi_values_for_user",
     "kpi_values_in_unit",
@@ -63,6 +64,26 @@ def kpi_values_visible(user: User) -> QuerySet[KpiValue]:
         mine |= Q(owner_type=OwnerType.REP, owner_id__in=reps)
         mine |= Q(owner_type=OwnerType.UNIT, owner_id__in=units)
     return KpiValue.objects.filter(mine)
+
+
+def kpi_cells_of(owners: Iterable[tuple[str, int]]) -> QuerySet[KpiValue]:
+    """The cells of these (owner type, owner id) pairs, with no viewer's scope applied.
+
+    For computations that run for the company (incentive statements, training
+    recommendations): they read the cells that measure each person and decide themselves who
+    may see what they produce. Pages and the API read through `kpi_values_visible`.
+    """
+    wanted = Q(pk__in=[])
+    for owner_type, ids in _group(owners).items():
+        wanted |= Q(owner_type=owner_type, owner_id__in=sorted(ids))
+    return KpiValue.objects.filter(wanted)
+
+
+def _group(owners: Iterable[tuple[str, int]]) -> dict[str, set[int]]:
+    grouped: dict[str, set[int]] = {}
+    for owner_type, owner_id in owners:
+        grouped.setdefault(owner_type, set()).add(owner_id)
+    return grouped
 
 
 def kpi_values_in_unit(queryset: QuerySet[KpiValue], unit_id: Any) -> QuerySet[KpiValue]:

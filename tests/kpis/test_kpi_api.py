@@ -184,3 +184,14 @@ def test_query_count_does_not_grow_with_rows(
         with django_assert_max_num_queries(6):
             assert get(api_client, user, URL, format="csv").status_code == 200
     assert response.json()["count"] > 50
+
+
+def test_cells_of_owners_for_company_computations(rolled: Org) -> None:
+    from kpis.selectors import kpi_cells_of
+
+    cells = kpi_cells_of([("rep", rolled.rep.pk), ("unit", rolled.team_a.pk)])
+    owners = set(cells.values_list("owner_type", "owner_id"))
+    assert owners == {("rep", rolled.rep.pk), ("unit", rolled.team_a.pk)}
+    month = cells.get(metric__code="revenue", owner_type="rep", period=period("month", DAY))
+    assert month.actual == 123450
+    assert not kpi_cells_of([]).exists()

@@ -2,8 +2,8 @@
 
 Recommendation rules and the effectiveness report need rep cells of one metric over monthly
 periods. Reads for a person go through `kpis.selectors.kpi_values_visible(actor)`; the
-periodic task (which has no user) reads as a system reader that sees everything — an unsaved
-executive, so the decision is still `salesgoals.scope`'s.
+periodic task (which has no user) reads the cells of the reps it evaluates through
+`kpis.selectors.kpi_cells_of`.
 """
 
 from __future__ import annotations
@@ -13,18 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kpis.models import OwnerType
-from kpis.selectors import kpi_values_visible
-from salesgoals.models import Metric, Period, PeriodKind, Role, User
+from kpis.selectors import kpi_cells_of, kpi_values_visible
+from salesgoals.models import Metric, Period, PeriodKind, User
 
 
 @dataclass(frozen=True)
 class Cell:
     actual: int | None
     attainment_bp: int | None
-
-
-def system_reader() -> User:
-    return User(username="system-training", role=Role.EXECUTIVE, is_active=True)
 
 
 def complete_months(on: datetime.date, count: int) -> list[Period]:
@@ -53,17 +49,15 @@ def rep_cells(
 
     A ratio with no denominator (no deals closed, no customers to retain) has no value.
     """
-    reader = actor if actor is not None else system_reader()
+    user_ids = list(user_ids)
     ratio = metric.aggregation != Metric.Aggregation.SUM
-    rows = (
-        kpi_values_visible(reader)
-        .filter(
-            metric_id=metric.pk,
-            owner_type=OwnerType.REP,
-            owner_id__in=list(user_ids),
-            period_id__in=list(period_ids),
-        )
-        .values_list("owner_id", "period_id", "actual", "denominator", "attainment_bp")
+    cells_in_view = (
+        kpi_cells_of((OwnerType.REP, pk) for pk in user_ids)
+        if actor is None
+        else kpi_values_visible(actor).filter(owner_type=OwnerType.REP, owner_id__in=user_ids)
+    )
+    rows = cells_in_view.filter(metric_id=metric.pk, period_id__in=list(period_ids)).values_list(
+        "owner_id", "period_id", "actual", "denominator", "attainment_bp"
     )
     cells: dict[tuple[int, int], Cell] = {}
     for owner_id, period_id, actual, denominator, attainment in rows:
