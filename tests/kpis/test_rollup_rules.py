@@ -233,3 +233,21 @@ def test_drain_cost_follows_the_changes_not_the_table(org: Org, history: int):
     assert stats["keys"] == 1
     assert stats["grains"] == 1
     assert stats["recomputed"] == stats["cells"] == 4 * (1 + 3)
+
+
+def test_saving_a_cell_that_went_meanwhile_writes_it_again(org: Org):
+    deal(org.rep, MAR, "won")
+    rollup.drain_outbox(today=TODAY)
+    key = (
+        Metric.objects.get(code="revenue").pk,
+        "rep",
+        org.rep.pk,
+        period("month", MAR).pk,
+    )
+    loaded = rollup._load_cells({key})[key]
+    KpiValue.objects.filter(pk=loaded.pk).delete()  # e.g. a full rollup in between
+    loaded.numerator += 100
+    rollup._save_cells([loaded])
+    saved = KpiValue.objects.get(metric_id=key[0], owner_type="rep", owner_id=org.rep.pk,
+                                 period_id=key[3])  # fmt: skip
+    assert saved.numerator == loaded.numerator
