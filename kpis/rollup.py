@@ -325,14 +325,19 @@ def _insert_rows(
             arrays = ", ".join(f"%s::{kind}[]" for _name, kind in spec)
             cursor.execute(
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}",
-                [
-                    _pg_array(column, kind)
-                    for column, (_name, kind) in zip(zip(*chunk, strict=True), spec, strict=True)
-                ],
+                _column_arrays(chunk, spec),
             )
         else:
             marks = ", ".join(["%s"] * len(spec))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}", chunk)
+
+
+def _column_arrays(rows: list, spec: list[tuple[str, str]]) -> list[str]:
+    """One PostgreSQL array literal per column of `rows` (typed by `spec`)."""
+    return [
+        _pg_array(column, kind)
+        for column, (_name, kind) in zip(zip(*rows, strict=True), spec, strict=True)
+    ]
 
 
 _NUMERIC_SQL = {"bigint", "integer", "smallint"}
@@ -1288,12 +1293,10 @@ def _refresh_statistics(cursor: Any, stats: dict) -> None:
     statistics, a drain's cell lookups took the (period, metric, owner type) index and read
     every owner of a period per key, several times slower than the key index.
     """
-    if connection.vendor != "postgresql":
-        return
     for table, key in (("kpis_kpivalue", "cells"), ("kpis_kpigrain", "grains")):
         changes = stats.get(key) or {}
         if changes.get("inserted") or changes.get("deleted"):
-            cursor.execute(f"ANALYZE {table}")
+            _analyze(cursor, table)
 
 
 def _fy_id(year: int) -> int:
@@ -1787,13 +1790,7 @@ def _update_by_id(cursor: Any, cells: list[Any], now: Any) -> bool:
     cursor.execute(
         f"UPDATE kpis_kpivalue v SET {sets}, computed_at = %s "
         f"FROM unnest({arrays}) AS u({names}) WHERE v.id = u.id",
-        [
-            now,
-            *(
-                _pg_array(column, kind)
-                for column, (_name, kind) in zip(zip(*rows, strict=True), spec, strict=True)
-            ),
-        ],
+        [now, *_column_arrays(rows, spec)],
     )
     return cursor.rowcount == len(cells)
 
