@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format worker beat bench messages compilemessages install checks e2e clean
+.PHONY: run test lint format worker beat bench fuzz load messages compilemessages install checks e2e clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,8 +68,17 @@ messages: $(STAMP)
 	$(MANAGE) makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --no-obsolete
 	$(MANAGE) makemessages -d djangojs -l zh_Hans -l en --ignore=.venv --ignore=staticfiles --ignore=static/vendor --no-obsolete
 
+# Benchmarks print JSON; `make load` is the locust run against gunicorn (bench/load.py).
 bench: $(STAMP)
 	@for script in bench/[!_]*.py; do echo "# $$script"; $(PY) $$script; done
+
+load: $(STAMP) compilemessages
+	$(PY) bench/load.py $(LOAD_ARGS)
+
+# The long API fuzzing run (CI runs the same tests with fewer examples per operation).
+FUZZ_EXAMPLES ?= 100
+fuzz: $(STAMP) compilemessages
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/fuzz -m fuzz -p no:xdist $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
