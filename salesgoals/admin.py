@@ -16,6 +16,7 @@ from .models import (
     Period,
     User,
 )
+from .security import user_sign_out_everywhere
 
 
 class OrgMembershipInline(admin.TabularInline):
@@ -55,6 +56,11 @@ class SalesUserAdmin(UserAdmin, SimpleHistoryAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_sign_out_everywhere(user_id=obj.pk)
 
 
 @admin.register(OrgUnit)

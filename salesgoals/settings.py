@@ -5,10 +5,12 @@ cache, DEBUG on. `DATABASE_URL` / `REDIS_URL` switch to PostgreSQL and Redis; `D
 with production values makes `check --deploy` clean.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "treebeard",
     "simple_history",
     "axes",
+    "csp",
     "django_htmx",
     "django_celery_beat",
     "salesgoals",
@@ -52,10 +55,13 @@ INSTALLED_APPS = [
     "incentives",
     "training",
     "crm_sync",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "salesgoals.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,11 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=8)
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Log-in lock-out (django-axes): see the Security block below.
 
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -146,14 +148,27 @@ STORAGES = {
     },
 }
 
+# A page never waits on a dead Redis: connecting and reading time out quickly, and errors
+# read as misses (IGNORE_EXCEPTIONS, logged). Nothing here is the only copy of anything:
+# tokens are fetched again, and the locks kept here (one CRM sync per connection, one outbox
+# drain) fail closed — the work waits for the next run — while PostgreSQL advisory locks and
+# row locks keep the data right (see ARCHITECTURE, "Faults").
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "salesgoals",
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -173,6 +188,36 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_IMPORTS = ["kpis.tasks_alerts"]
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sending a task never blocks the sender on a dead broker: connect/read time out within a
+# second, one immediate retry, then `salesgoals.dispatch` keeps the task in PostgreSQL
+# (`PendingTask`) and the relay sends it once the broker is back. Workers still reconnect
+# for as long as it takes (`broker_connection_retry` stays on for consuming).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    # Connecting for a publish: one retry at once, not kombu's default 2 s sleeps.
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+    # A message taken by a worker that died (acks_late) is delivered again after this; it
+    # must stay longer than the longest task.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = 5.0
+# The result store's reconnects (20 by default, ~20 s when Redis is gone) for the few
+# callers that wait for a result; `dispatch` sends without one.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+}
 # The one place where periodic work is declared; django-celery-beat copies it into the
 # database, where admins can adjust schedules.
 CELERY_BEAT_SCHEDULE = {
@@ -230,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "training.tasks.certification_reminders_task",
         "schedule": crontab(hour=7, minute=45),
         "options": {"expires": 6 * 3600},
+    },
+    "relay-pending-tasks": {
+        "task": "salesgoals.tasks.relay_pending_tasks_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "purge-old-notifications": {
         "task": "salesgoals.tasks.purge_read_notifications_task",
@@ -301,12 +351,91 @@ SALESGOALS = {
     "ALLOW_DEMO_DATA": env.bool("ALLOW_DEMO_DATA", default=False),
 }
 
-# --- Security (production) ------------------------------------------------------------------
+# --- Security -------------------------------------------------------------------------------
+# Log-in lock-out (django-axes): a username from one IP address is locked after
+# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES, on the log-in page and on
+# POST /api/v1/auth/token/ alike; even the right password is refused meanwhile. Retrying while
+# locked does not restart the cool-off. Admins unlock with `manage.py axes_reset_username`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=8)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "salesgoals.security.lockout_response"
+# Behind N reverse proxies (the TLS proxy in front of `web`), the client address is the Nth
+# last entry of X-Forwarded-For; lock-out and rate limits key on it.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+
+# API rate limits (salesgoals/api/throttling.py), "N/s|min|hour|day"; "off" switches one off.
+# Generous for reads; writes per person allow a fast spreadsheet-like session (a target grid
+# edit is one PATCH) and the load bench's 50 users; the token endpoint is per client IP.
+def _rate(name: str, default: str) -> str | None:
+    value = env(name, default=default).strip()
+    return None if value.lower() in ("", "off", "none", "0") else value
+
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "salesgoals.api.throttling.AnonThrottle",
+    "salesgoals.api.throttling.UserThrottle",
+    "salesgoals.api.throttling.WritesThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": _rate("API_THROTTLE_ANON", "300/min"),
+    "user": _rate("API_THROTTLE_USER", "3000/min"),
+    "writes": _rate("API_THROTTLE_WRITES", "120/min"),
+    "token": _rate("API_THROTTLE_TOKEN", "60/min"),
+}
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "salesgoals.api.throttling.exception_handler"
+
+# Sessions: a working day by default; a password change ends the person's other sessions
+# (Django's session auth hash; the password page keeps the current one) and deactivating an
+# account ends all of them and deletes its API token (salesgoals.security).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=False)
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: pages carry the token in forms and in <body hx-headers>.
+CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp 4): no inline script, no eval, nothing from other
+# hosts. Styles allow 'unsafe-inline' because plotly.js writes style attributes and a
+# <style> element, and so do htmx (indicator styles) and Swagger UI (see ARCHITECTURE.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from salesgoals.views import calendar as calendar_views
 from salesgoals.views import home, org
@@ -20,6 +20,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("incentives/", include("incentives.urls")),
     path("training/", include("training.urls")),
+    path("audit/", include("audit.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -30,5 +31,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("salesgoals.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script: CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

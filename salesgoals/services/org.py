@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from salesgoals.models import OrgMembership, OrgUnit, Role, User
+from salesgoals.security import user_sign_out_everywhere
 
 __all__ = [
     "USER_EDITABLE_FIELDS",
@@ -420,9 +421,8 @@ def user_update(
     _check_dates(
         changes.get("hire_date", user.hire_date), changes.get("leave_date", user.leave_date)
     )
-    losing_management = (role == Role.REP and user.role != Role.REP) or (
-        changes.get("is_active") is False and user.is_active
-    )
+    deactivating = changes.get("is_active") is False and user.is_active
+    losing_management = (role == Role.REP and user.role != Role.REP) or deactivating
     if losing_management:
         managed = _managed_unit_names(user)
         if managed:
@@ -448,6 +448,9 @@ def user_update(
         update_fields += ["is_staff", "is_superuser"]
     if update_fields:
         user.save(update_fields=update_fields)
+    if deactivating:
+        # Their open sessions and API token end now, not when they would have expired.
+        user_sign_out_everywhere(user_id=user.pk)
     return user
 
 

@@ -14,7 +14,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from salesgoals.history import recorded
 from salesgoals.models import Role, User
 from salesgoals.services import notification_send
 from targets import rules
@@ -59,6 +61,7 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
+@recorded(gettext_noop("Created"))
 @transaction.atomic
 def plan_create(*, actor: User, draft: PlanDraft, today: datetime.date | None = None) -> TargetPlan:
     """Validate (SMART), create the plan as a draft and split it down to every rep and week."""
@@ -94,6 +97,7 @@ def _jsonable(plan: TargetPlan) -> dict:
     return {k: v for k, v in plan_fields(plan).items()}
 
 
+@recorded(gettext_noop("Updated"))
 @transaction.atomic
 def plan_update(
     *, plan: TargetPlan, actor: User, draft: PlanDraft, today: datetime.date | None = None
@@ -193,6 +197,7 @@ def _plan_link(plan: TargetPlan) -> str:
     return reverse("targets:plan", args=[plan.pk])
 
 
+@recorded(gettext_noop("Submitted"))
 @transaction.atomic
 def plan_submit(*, plan: TargetPlan, actor: User) -> TargetPlan:
     plan = _transition(plan, (TargetPlan.Status.DRAFT,))
@@ -220,6 +225,7 @@ def plan_submit(*, plan: TargetPlan, actor: User) -> TargetPlan:
     return plan
 
 
+@recorded(lambda kw: str(kw.get("reason") or "").strip() or gettext_noop("Returned to draft"))
 @transaction.atomic
 def plan_return(*, plan: TargetPlan, actor: User, reason: str) -> TargetPlan:
     """An approver sends a submitted plan back to draft with a reason."""
@@ -251,6 +257,7 @@ def _schedule_publish(plan: TargetPlan) -> None:
     transaction.on_commit(lambda: publish_plan_task.delay(plan_id, version))
 
 
+@recorded(gettext_noop("Approved"))
 @transaction.atomic
 def plan_approve(
     *, plan: TargetPlan, actor: User, today: datetime.date | None = None
@@ -274,6 +281,7 @@ def plan_approve(
     return plan
 
 
+@recorded(gettext_noop("Activated"))
 @transaction.atomic
 def plan_activate(*, plan: TargetPlan, actor: User | None) -> TargetPlan:
     plan = _transition(plan, (TargetPlan.Status.APPROVED,))
@@ -283,6 +291,7 @@ def plan_activate(*, plan: TargetPlan, actor: User | None) -> TargetPlan:
     return plan
 
 
+@recorded(lambda kw: str(kw.get("note") or "").strip() or gettext_noop("Closed"))
 @transaction.atomic
 def plan_close(*, plan: TargetPlan, actor: User, note: str = "") -> TargetPlan:
     """Close a plan (its year is over, or it is withdrawn); published numbers stay in kpis."""
@@ -299,6 +308,7 @@ def plan_close(*, plan: TargetPlan, actor: User, note: str = "") -> TargetPlan:
     return plan
 
 
+@recorded(gettext_noop("Acknowledged"))
 @transaction.atomic
 def plan_acknowledge(*, plan: TargetPlan, actor: User) -> TargetLine:
     """A rep confirms they have seen their targets of the current version."""
