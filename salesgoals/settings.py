@@ -374,8 +374,8 @@ if TRUSTED_PROXY_COUNT:
 # API rate limits (salesgoals/api/throttling.py), "N/s|min|hour|day"; "off" switches one off.
 # Generous for reads; writes per person allow a fast spreadsheet-like session (a target grid
 # edit is one PATCH) and the load bench's 50 users; the token endpoint is per client IP.
-def _rate(name: str, default: str) -> str | None:
-    value = env(name, default=default).strip()
+def _rate(value: str) -> str | None:
+    value = value.strip()
     return None if value.lower() in ("", "off", "none", "0") else value
 
 
@@ -385,10 +385,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
     "salesgoals.api.throttling.WritesThrottle",
 ]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "anon": _rate("API_THROTTLE_ANON", "300/min"),
-    "user": _rate("API_THROTTLE_USER", "3000/min"),
-    "writes": _rate("API_THROTTLE_WRITES", "120/min"),
-    "token": _rate("API_THROTTLE_TOKEN", "60/min"),
+    "anon": _rate(env("API_THROTTLE_ANON", default="300/min")),
+    "user": _rate(env("API_THROTTLE_USER", default="3000/min")),
+    "writes": _rate(env("API_THROTTLE_WRITES", default="120/min")),
+    "token": _rate(env("API_THROTTLE_TOKEN", default="60/min")),
 }
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "salesgoals.api.throttling.exception_handler"
 
