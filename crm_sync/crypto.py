@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -72,3 +73,23 @@ def decrypt_text(token: str) -> str | None:
         return _fernet().decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
         return None
+
+
+def fingerprint(token: str) -> str:
+    """Which secrets are set and a short keyed hash of each, for the audit history.
+
+    "client_secret:1a2b3c4d, refresh_token:…": a changed secret shows as a changed hash; the
+    hash (HMAC-SHA256 with SECRET_KEY, 8 hex digits) reveals nothing of the value.
+    """
+    if not token:
+        return ""
+    try:
+        values = decrypt(token)
+    except SecretsUnreadable:
+        return "unreadable"
+    key = settings.SECRET_KEY.encode()
+    return ", ".join(
+        f"{name}:{hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:8]}"
+        for name, value in sorted(values.items())
+        if value
+    )

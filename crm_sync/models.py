@@ -1,16 +1,19 @@
 """CRM connections, their mappings, the CRM's users, per-object sync state and run history.
 
 Secrets live only in `Connection.secrets_encrypted` (Fernet, see `crypto.py`); they are
-excluded from the audit history and never leave the model except through
-`Connection.secrets()` inside the providers.
+excluded from the audit history (which keeps only `crypto.fingerprint`: the names set and a
+keyed hash of each) and never leave the model except through `Connection.secrets()` inside
+the providers.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+from simple_history.signals import pre_create_historical_record
 
 from . import crypto
 
@@ -27,6 +30,17 @@ class FactKind(models.TextChoices):
     ORDER = "order", _("Sales orders")
     PAYMENT = "payment", _("Payments")
     ACTIVITY = "activity", _("Activities")
+
+
+class ConnectionHistoryFields(models.Model):
+    """History-only columns of a connection: secrets as a fingerprint, never their values."""
+
+    secrets_fingerprint = models.CharField(
+        _("secrets (fingerprint)"), max_length=500, blank=True, default=""
+    )
+
+    class Meta:
+        abstract = True
 
 
 class Connection(models.Model):
@@ -90,8 +104,20 @@ class Connection(models.Model):
     last_tested_at = models.DateTimeField(_("last tested"), null=True, blank=True, editable=False)
     last_test_ok = models.BooleanField(_("last test passed"), null=True, editable=False)
 
+    # Configuration only: the secrets (as a fingerprint, see ConnectionHistoryFields) and
+    # what runs and tests write (their status, errors, timestamps) stay out of the history.
     history = HistoricalRecords(
-        excluded_fields=["secrets_encrypted", "api_domain", "updated_at", "last_run_at"]
+        excluded_fields=[
+            "secrets_encrypted",
+            "api_domain",
+            "updated_at",
+            "last_run_at",
+            "last_status",
+            "last_error",
+            "last_tested_at",
+            "last_test_ok",
+        ],
+        bases=[ConnectionHistoryFields],
     )
 
     class Meta:
@@ -111,6 +137,16 @@ class Connection(models.Model):
             return sorted(k for k, v in self.secrets().items() if v)
         except crypto.SecretsUnreadable:
             return []
+
+
+@receiver(pre_create_historical_record, sender=Connection.history.model)
+def _connection_history_secrets(sender, instance: Connection, history_instance, **kwargs) -> None:
+    history_instance.secrets_fingerprint = crypto.fingerprint(instance.secrets_encrypted)
+
+
+def connection_history_extra(connection: Connection) -> dict[str, str]:
+    """The history-only values of a connection row written by `history_bulk`."""
+    return {"secrets_fingerprint": crypto.fingerprint(connection.secrets_encrypted)}
 
 
 class ObjectMapping(models.Model):

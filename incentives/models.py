@@ -183,6 +183,8 @@ class StatementLine(models.Model):
         related_name="adjusted_by",
         verbose_name=_("adjusts statement"),
     )
+    # Written in bulk by `statement_compute` (see `salesgoals.history.history_bulk`).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("statement line")

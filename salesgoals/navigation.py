@@ -93,6 +93,14 @@ AREAS: tuple[Area, ...] = (
         built=True,
     ),
     Area(
+        "audit",
+        _("Audit"),
+        _("Who changed targets, payouts, CRM settings and the organisation, when and why."),
+        "audit:list",
+        (Role.ADMIN,),
+        built=True,
+    ),
+    Area(
         "calendar",
         _("Fiscal calendar"),
         _("Fiscal years, quarters, months and weeks with their working days."),

@@ -211,6 +211,9 @@ class TargetLine(models.Model):
     acknowledged_version = models.PositiveIntegerField(_("acknowledged version"), default=0)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
 
+    # Written in bulk by `targets.services.allocation` (see `salesgoals.history.history_bulk`).
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("target line")
         verbose_name_plural = _("target lines")
@@ -283,6 +286,8 @@ class TargetRevision(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("target revision")

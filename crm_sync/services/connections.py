@@ -15,16 +15,25 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm_sync import crypto
 from crm_sync.defaults import DEFAULTS, LOCAL_FIELDS, REQUIRED_FIELDS, all_objects
-from crm_sync.models import Connection, CrmUser, ObjectMapping, Provider, SyncState
+from crm_sync.models import (
+    Connection,
+    CrmUser,
+    ObjectMapping,
+    Provider,
+    SyncState,
+    connection_history_extra,
+)
 from crm_sync.providers import CrmError, provider_for
 from crm_sync.providers.fxiaoke import CLOUDS
 from crm_sync.providers.fxiaoke import SECRET_FIELDS as FX_SECRETS
 from crm_sync.providers.zoho import DATA_CENTRES
 from crm_sync.providers.zoho import SECRET_FIELDS as ZOHO_SECRETS
 from kpis.models import Activity
+from salesgoals.history import history_bulk
 from salesgoals.models import User
 
 __all__ = [
@@ -309,5 +318,13 @@ def secrets_rotate() -> int:
         rotated = crypto.rotate(connection.secrets_encrypted)
         if rotated != connection.secrets_encrypted:
             Connection.objects.filter(pk=connection.pk).update(secrets_encrypted=rotated)
+            connection.secrets_encrypted = rotated
+            history_bulk(
+                Connection,
+                [connection],
+                "~",
+                reason=gettext_noop("Secrets re-encrypted with the current key"),
+                extra=connection_history_extra,
+            )
             count += 1
     return count

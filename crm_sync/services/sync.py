@@ -23,11 +23,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm_sync.defaults import KIND_ORDER
 from crm_sync.models import Connection, CrmUser, ObjectMapping, SyncError, SyncRun, SyncState
 from crm_sync.providers import BaseProvider, CrmError, CursorExpired, provider_for
 from crm_sync.providers.base import conf
+from salesgoals.history import acting
 from salesgoals.models import User
 
 from .ingest import MODELS, Context, PageResult, delete_by_ids, ingest_page
@@ -144,7 +146,7 @@ def users_refresh(*, connection: Connection, provider: BaseProvider) -> dict[str
             by_email.setdefault(user.email.lower(), user)
     known = {c.external_id: c for c in CrmUser.objects.filter(connection=connection)}
     mapped = 0
-    with transaction.atomic():
+    with transaction.atomic(), acting(reason=gettext_noop("CRM users refreshed")):
         for info in crm_users:
             row = known.get(info.external_id) or CrmUser(
                 connection=connection, external_id=info.external_id

@@ -14,11 +14,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incentives import selectors
 from incentives.engine import Commission, PlanInvalid, parse_components
 from incentives.messages import problems_error
 from incentives.models import PLAN_PERIOD_KINDS, IncentivePlan
+from salesgoals.history import recorded
 from salesgoals.models import Metric, OrgUnit, Role, User
 
 EDITABLE = ("name", "description", "role", "org_unit", "period_kind", "components", "is_active")
@@ -79,6 +81,7 @@ def _unit(value: Any) -> OrgUnit | None:
     return unit
 
 
+@recorded(gettext_noop("Created"))
 @transaction.atomic
 def plan_create(
     *,
@@ -105,6 +108,7 @@ def plan_create(
     return IncentivePlan.objects.create(created_by=actor, **data)
 
 
+@recorded(gettext_noop("Updated"))
 @transaction.atomic
 def plan_update(*, actor: User, plan: IncentivePlan, **changes: Any) -> IncentivePlan:
     """Change a plan; one in use (it has statements) gets a new version instead.

@@ -20,6 +20,7 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incentives import selectors
 from incentives.engine import (
@@ -45,6 +46,7 @@ from incentives.inputs import (
     won_deals_by_period,
 )
 from incentives.models import BadgeAward, ContestWinner, IncentivePlan, Statement, StatementLine
+from salesgoals.history import history_bulk, recorded
 from salesgoals.models import Period, User
 from salesgoals.money import from_minor, to_minor
 from salesgoals.services import notification_send
@@ -249,6 +251,7 @@ def _sync_badges(statement: Statement, lines: list[Line]) -> None:
         )
 
 
+@recorded(gettext_noop("Computed"))
 @transaction.atomic
 def statement_compute(
     *,
@@ -286,12 +289,63 @@ def statement_compute(
     statement.total_minor = sum(row["amount_minor"] for row in rows)
     statement.computed_at = timezone.now()
     statement.save()
-    statement.lines.all().delete()
-    StatementLine.objects.bulk_create(
-        StatementLine(statement=statement, position=i, **row) for i, row in enumerate(rows)
-    )
+    _store_lines(statement, rows)
     _sync_badges(statement, lines)
     return statement
+
+
+LINE_FIELDS = (
+    "position",
+    "kind",
+    "component_key",
+    "label",
+    "inputs",
+    "formula",
+    "amount_minor",
+    "achieved",
+    "adjusts_id",
+)
+
+
+def _line_key(kind: str, component_key: str, adjusts_id: int | None) -> tuple:
+    return (kind, component_key, adjusts_id)
+
+
+def _store_lines(statement: Statement, rows: list[dict]) -> None:
+    """Write the recomputed lines: a line of the same component (or adjusting the same
+    statement) is updated in place, so the audit history shows each line's old → new values;
+    lines that are no longer owed are deleted. History rows are written in bulk."""
+    old: dict[tuple, list[StatementLine]] = {}
+    for line in statement.lines.all():
+        old.setdefault(_line_key(line.kind, line.component_key, line.adjusts_id), []).append(line)
+    added: list[StatementLine] = []
+    changed: list[StatementLine] = []
+    for position, row in enumerate(rows):
+        values = {**row, "position": position}
+        adjusts = values.pop("adjusts", None)
+        values["adjusts_id"] = adjusts.pk if adjusts is not None else None
+        values.setdefault("achieved", None)
+        same = old.get(_line_key(values["kind"], values["component_key"], values["adjusts_id"]))
+        if same:
+            line = same.pop(0)
+            if any(getattr(line, name) != values[name] for name in LINE_FIELDS):
+                for name in LINE_FIELDS:
+                    setattr(line, name, values[name])
+                changed.append(line)
+        else:
+            added.append(StatementLine(statement=statement, **values))
+    gone = [line for lines in old.values() for line in lines]
+    if gone:
+        history_bulk(StatementLine, gone, "-")
+        StatementLine.objects.filter(pk__in=[line.pk for line in gone])._raw_delete(
+            StatementLine.objects.db
+        )
+    if changed:
+        StatementLine.objects.bulk_update(changed, [n for n in LINE_FIELDS])
+        history_bulk(StatementLine, changed, "~")
+    if added:
+        StatementLine.objects.bulk_create(added)
+        history_bulk(StatementLine, added, "+")
 
 
 def statements_compute(*, plan: IncentivePlan, period: Period) -> list[Statement]:
@@ -363,6 +417,7 @@ def _link(statement: Statement) -> str:
     return reverse("incentives:statement-detail", args=[statement.pk])
 
 
+@recorded(gettext_noop("Approved"))
 @transaction.atomic
 def statement_approve(*, actor: User, statement: Statement) -> Statement:
     item = Statement.objects.select_for_update().select_related("person").get(pk=statement.pk)
@@ -385,6 +440,7 @@ def statement_approve(*, actor: User, statement: Statement) -> Statement:
     return item
 
 
+@recorded(gettext_noop("Marked paid"))
 @transaction.atomic
 def statement_mark_paid(*, actor: User, statement: Statement) -> Statement:
     item = Statement.objects.select_for_update().select_related("person").get(pk=statement.pk)

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+import audit.api
 import crm_sync.api
 import incentives.api
 import kpis.api
@@ -23,6 +24,7 @@ crm_sync.api.register(router)
 plans.api.register(router)
 incentives.api.register(router)
 training.api.register(router)
+audit.api.register(router)
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="api-token"),

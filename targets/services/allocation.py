@@ -17,7 +17,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from salesgoals.history import history_bulk, recorded
 from salesgoals.models import Period, User
 from targets import rules
 from targets.engine import Allocation, OwnerKey, SplitImpossible, decompose, inherit, verify
@@ -182,12 +184,22 @@ LINE_COLUMNS = (
 
 def _insert_lines(lines: list[TargetLine]) -> None:
     """Insert lines in one go: COPY on PostgreSQL (its JSON escaping is the slow part of a
-    bulk INSERT at this size), `bulk_create` elsewhere."""
+    bulk INSERT at this size), `bulk_create` elsewhere. Lines keep their primary keys (a
+    rewritten line is the same line in the audit history); new lines get theirs first."""
     if connection.vendor != "postgresql":
         TargetLine.objects.bulk_create(lines, batch_size=1000)
         return
+    new = [line for line in lines if line.pk is None]
+    if new:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [TargetLine._meta.db_table, len(new)],
+            )
+            for line, (pk,) in zip(new, cursor.fetchall(), strict=True):
+                line.pk = pk
     table = TargetLine._meta.db_table
-    columns = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
+    columns = ", ".join(f'"{c}"' for c in ("id", *LINE_COLUMNS))
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
@@ -195,10 +207,22 @@ def _insert_lines(lines: list[TargetLine]) -> None:
         for line in lines:
             copy.write_row(
                 [
-                    json.dumps(getattr(line, c)) if c in ("values", "locked") else getattr(line, c)
-                    for c in LINE_COLUMNS
+                    line.pk,
+                    *(
+                        json.dumps(getattr(line, c))
+                        if c in ("values", "locked")
+                        else getattr(line, c)
+                        for c in LINE_COLUMNS
+                    ),
                 ]
             )
+    for line in new:
+        line._state.adding = False
+
+
+def _delete_lines(queryset) -> None:
+    """Delete lines without per-row signals (their history is written in bulk)."""
+    queryset._raw_delete(queryset.db)
 
 
 def _store(
@@ -238,23 +262,33 @@ def _store(
         changed.append(line)
     diff.sort(key=lambda row: (row[0], row[1], row[2]))
     kept = {line.pk for line in lines if line.pk is not None}
+    gone = list(plan.lines.exclude(pk__in=kept)) if complete else []
+    added = [line for line in lines if line.pk is None]
     reshaped = complete and (
-        any(line.pk is None or getattr(line, "moved", False) for line in lines)
-        or plan.lines.exclude(pk__in=kept).exists()
+        bool(added or gone) or any(getattr(line, "moved", False) for line in lines)
     )
+    # The history: new owners "+", changed or moved lines "~", owners gone "-".
+    history_bulk(TargetLine, gone, "-")
     if reshaped:
-        plan.lines.all().delete()
+        _delete_lines(plan.lines.all())
         rows = lines
+        written = {id(line) for line in changed}
+        edited = [
+            line
+            for line in lines
+            if line.pk is not None and (id(line) in written or getattr(line, "moved", False))
+        ]
     elif len(changed) > BULK_REWRITE:
-        TargetLine.objects.filter(pk__in=[line.pk for line in changed]).delete()
-        rows = changed
+        _delete_lines(TargetLine.objects.filter(pk__in=[line.pk for line in changed]))
+        rows = edited = changed
     else:
         if changed:
             TargetLine.objects.bulk_update(changed, SETTINGS_FIELDS, batch_size=500)
+            history_bulk(TargetLine, changed, "~")
         return diff
-    for line in rows:
-        line.pk = None
     _insert_lines(rows)
+    history_bulk(TargetLine, added, "+")
+    history_bulk(TargetLine, edited, "~")
     return diff
 
 
@@ -266,12 +300,14 @@ def _store_locks(
     rest = [line for line in lines if line.key in relocked and line.key not in written]
     if rest:
         TargetLine.objects.bulk_update(rest, ["locked"], batch_size=500)
+        history_bulk(TargetLine, rest, "~")
 
 
 def _small_summary(diff: list[list[int | str]], limit: int = 200) -> dict:
     return {"changed_cells": len(diff), "cells": diff[:limit], "truncated": len(diff) > limit}
 
 
+@recorded(gettext_noop("Re-split"))
 @transaction.atomic
 def plan_decompose(
     *,
@@ -379,6 +415,13 @@ def _rebalance_root(
     return parents.pop() if len(parents) == 1 else None
 
 
+@recorded(
+    lambda kw: (
+        gettext_noop("Imported from Excel")
+        if kw.get("source") == "import"
+        else gettext_noop("Cells edited")
+    )
+)
 @transaction.atomic
 def plan_cells_update(
     *, plan: TargetPlan, actor: User | None, changes: list[CellChange], source: str = "edit"
@@ -517,6 +560,7 @@ def _owner_errors(plan: TargetPlan, change: OwnerChange, line: TargetLine | None
     return errors
 
 
+@recorded(gettext_noop("Split settings changed"))
 @transaction.atomic
 def plan_owners_update(
     *, plan: TargetPlan, actor: User, changes: list[OwnerChange]
@@ -537,6 +581,7 @@ def plan_owners_update(
     lines = {line.key: line for line in plan.lines.all()}
     errors: list[str] = []
     below: set[OwnerKey | None] = set()
+    edited: list[TargetLine] = []
     root = (OwnerType.UNIT, plan.org_unit_id)
     for change in changes:
         line = lines.get(change.owner)
@@ -552,6 +597,7 @@ def plan_owners_update(
                 )
             line.weight = change.weight
             below.add(line.parent_key)
+            edited.append(line)
         if change.over_assignment_bp is not None or change.owner_method is not None:
             child = next((c for c in lines.values() if c.parent_key == line.key), None)
             allowed = (
@@ -571,10 +617,13 @@ def plan_owners_update(
             if change.owner_method is not None:
                 line.owner_method = change.owner_method
             below.add(line.key)
+            edited.append(line)
     if errors:
         raise ValidationError({"owners": errors})
+    edited = list({id(line): line for line in edited}.values())
     TargetLine.objects.bulk_update(
-        list(lines.values()), ["weight", "over_assignment_bp", "owner_method"], batch_size=500
+        edited, ["weight", "over_assignment_bp", "owner_method"], batch_size=500
     )
+    history_bulk(TargetLine, edited, "~")
     owner = next(iter(below)) if len(below) == 1 else None
     return plan_decompose(plan=plan, actor=actor, owner=owner if owner != root else None)

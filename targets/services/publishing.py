@@ -12,8 +12,10 @@ import datetime
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kpis.services.targets import targets_clear, targets_store
+from salesgoals.history import recorded
 from salesgoals.models import User
 from salesgoals.services import notification_send
 from targets.models import OwnerType, PlanEvent, TargetPlan
@@ -22,6 +24,7 @@ from targets.services.audit import event_record
 __all__ = ["plan_publish", "plan_unpublish"]
 
 
+@recorded(gettext_noop("Published"))
 @transaction.atomic
 def plan_publish(
     *, plan_id: int, version: int | None = None, today: datetime.date | None = None

@@ -21,9 +21,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kpis.selectors import actuals_for
 from salesgoals import scope
+from salesgoals.history import recorded
 from salesgoals.models import PeriodKind, User
 from targets import rules
 from targets.engine import OwnerKey
@@ -145,6 +147,7 @@ def _check_dates(plan: TargetPlan, effective_date: datetime.date) -> None:
         )
 
 
+@recorded(lambda kw: str(kw.get("reason") or "").strip())
 @transaction.atomic
 def revision_propose(
     *,
@@ -205,6 +208,7 @@ def revision_propose(
     return revision
 
 
+@recorded(lambda kw: kw["revision"].reason)
 @transaction.atomic
 def revision_approve(*, revision: TargetRevision, actor: User) -> TargetRevision:
     revision = TargetRevision.objects.select_for_update(of=("self",)).get(pk=revision.pk)
@@ -257,6 +261,7 @@ def revision_approve(*, revision: TargetRevision, actor: User) -> TargetRevision
     return revision
 
 
+@recorded(lambda kw: str(kw.get("note") or "").strip() or gettext_noop("Revision rejected"))
 @transaction.atomic
 def revision_reject(*, revision: TargetRevision, actor: User, note: str = "") -> TargetRevision:
     revision = TargetRevision.objects.select_for_update(of=("self",)).get(pk=revision.pk)
