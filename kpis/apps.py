@@ -8,13 +8,17 @@ class KpisConfig(AppConfig):
     verbose_name = _("KPIs")
 
     def ready(self) -> None:
-        from salesgoals import hooks
+        from salesgoals import dispatch, hooks
 
         from .tasks import full_rollup_task, refresh_periods_task
 
         hooks.fiscal_year_generated.append(
-            lambda fiscal_year: full_rollup_task.delay(fiscal_year=fiscal_year.year)
+            lambda fiscal_year: dispatch.send(
+                full_rollup_task, kwargs={"fiscal_year": fiscal_year.year}
+            )
         )
         hooks.working_days_changed.append(
-            lambda period_ids: refresh_periods_task.delay(period_ids=period_ids)
+            lambda period_ids: dispatch.send(
+                refresh_periods_task, kwargs={"period_ids": period_ids}
+            )
         )

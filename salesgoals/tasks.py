@@ -49,6 +49,14 @@ def purge_read_notifications_task(*, days: int = 180) -> int:
 
 
 @shared_task(acks_late=True)
+def relay_pending_tasks_task(*, min_age_seconds: float = 30.0) -> dict[str, int]:
+    """Beat, every minute: send the tasks a broker outage (or a crash) left in PostgreSQL."""
+    from . import dispatch
+
+    return dispatch.relay_pending(min_age_seconds=min_age_seconds)
+
+
+@shared_task(acks_late=True)
 def ping_task(*, value: int) -> int:
     """Round-trip check used by health checks and the worker integration test."""
     return value * 2

@@ -29,6 +29,7 @@ from crm_sync.defaults import KIND_ORDER
 from crm_sync.models import Connection, CrmUser, ObjectMapping, SyncError, SyncRun, SyncState
 from crm_sync.providers import BaseProvider, CrmError, CursorExpired, provider_for
 from crm_sync.providers.base import conf
+from salesgoals import dispatch
 from salesgoals.history import acting
 from salesgoals.models import User
 
@@ -108,7 +109,7 @@ def sync_request(
     run = SyncRun.objects.create(connection=connection, trigger=trigger, requested_by=by, full=full)
     from crm_sync.tasks import sync_run_task
 
-    transaction.on_commit(lambda: sync_run_task.delay(run_id=run.pk))
+    dispatch.send(sync_run_task, kwargs={"run_id": run.pk})
     return run, True
 
 

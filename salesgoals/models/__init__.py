@@ -1,4 +1,5 @@
 from .calendar import CalendarDay, CalendarType, CompanySettings, FiscalYear, Period, PeriodKind
+from .dispatch import PendingTask
 from .metrics import Metric
 from .notifications import Notification
 from .org import OrgMembership, OrgUnit, Role, User
@@ -12,6 +13,7 @@ __all__ = [
     "Notification",
     "OrgMembership",
     "OrgUnit",
+    "PendingTask",
     "Period",
     "PeriodKind",
     "Role",

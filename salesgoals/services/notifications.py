@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import IntegrityError, transaction
 
 from salesgoals.models import Notification, User
@@ -39,11 +37,10 @@ def notification_send(
             return None
         raise
     if email and recipient.email and recipient.email_notifications:
+        from salesgoals import dispatch
         from salesgoals.tasks import send_notification_email_task
 
-        transaction.on_commit(
-            partial(send_notification_email_task.delay, notification_id=notification.pk)
-        )
+        dispatch.send(send_notification_email_task, kwargs={"notification_id": notification.pk})
     return notification
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from salesgoals import dispatch
 from salesgoals.history import recorded
 from salesgoals.models import Role, User
 from salesgoals.services import notification_send
@@ -254,7 +255,7 @@ def _schedule_publish(plan: TargetPlan) -> None:
     from targets.tasks import publish_plan_task
 
     plan_id, version = plan.pk, plan.version
-    transaction.on_commit(lambda: publish_plan_task.delay(plan_id, version))
+    dispatch.send(publish_plan_task, args=(plan_id, version))
 
 
 @recorded(gettext_noop("Approved"))
