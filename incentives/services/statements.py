@@ -251,7 +251,7 @@ def _sync_badges(statement: Statement, lines: list[Line]) -> None:
         )
 
 
-@recorded(gettext_noop("Computed"))
+@recorded(gettext_noop("Statement computed"))
 @transaction.atomic
 def statement_compute(
     *,

@@ -29,12 +29,12 @@ def test_period_close_task_records_statements_and_lines_as_system(org: Org) -> N
     assert (row.history_type, row.history_user, row.history_change_reason) == (
         "+",
         None,
-        "Computed",
+        "Statement computed",
     )
     lines = history(StatementLine, statement_id=statement.pk)
     assert sorted(h.component_key for h in lines) == ["bonus", "commission"]
     assert {(h.history_type, h.history_user_id, h.history_change_reason) for h in lines} == {
-        ("+", None, "Computed")
+        ("+", None, "Statement computed")
     }
     assert {h.id for h in lines} == set(statement.lines.values_list("pk", flat=True))
 
