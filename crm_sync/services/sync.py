@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -240,6 +240,12 @@ def run_sync(
     except CrmError as error:
         log.warning("CRM sync run %s failed: %s", run.pk, error)
         _finish(run, SyncRun.Status.FAILED, str(error))
+    except (OperationalError, InterfaceError):
+        # The database connection died (PostgreSQL restarted, failed over): the run is not
+        # over. Each write committed its cursor, so the task's retry continues this run after
+        # the last one (or, if the retries run out, the next run after `LOCK_SECONDS`).
+        log.warning("CRM sync run %s lost its database connection; it resumes", run.pk)
+        raise
     except Exception as error:
         log.exception("CRM sync run %s stopped by an unexpected error", run.pk)
         _finish(
