@@ -29,8 +29,11 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-a-secret \
         python manage.py compilemessages -v0
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin salesgoals
+# Uploads (MEDIA_ROOT) are the only files the app writes: a volume is mounted here, and a new
+# named volume takes this directory's owner.
+RUN mkdir -p /app/media && chown salesgoals:salesgoals /app/media
 USER salesgoals
 
 EXPOSE 8000
-# WEB_CONCURRENCY (read by gunicorn) sets the number of workers.
+# WEB_CONCURRENCY (read by gunicorn) sets the number of workers (default 1; see .env.example).
 CMD ["gunicorn", "salesgoals.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
