@@ -284,11 +284,23 @@ def statement_compute(
     rows = [_line_row(line) for line in lines]
     rows += _adjustment_lines(person, period, prefetched)
     statement = existing or Statement(person=person, period=period)
-    statement.plan = plan
-    statement.org_unit_id = person.org_unit_id
-    statement.total_minor = sum(row["amount_minor"] for row in rows)
-    statement.computed_at = timezone.now()
-    statement.save()
+    total = sum(row["amount_minor"] for row in rows)
+    now = timezone.now()
+    if existing is not None and (existing.plan_id, existing.org_unit_id, existing.total_minor) == (
+        plan.pk,
+        person.org_unit_id,
+        total,
+    ):
+        # A recompute that changed nothing (a second run of the nightly close) leaves no
+        # audit row; only the time of the last computation moves.
+        Statement.objects.filter(pk=existing.pk).update(computed_at=now)
+        statement.computed_at = now
+    else:
+        statement.plan = plan
+        statement.org_unit_id = person.org_unit_id
+        statement.total_minor = total
+        statement.computed_at = now
+        statement.save()
     _store_lines(statement, rows)
     _sync_badges(statement, lines)
     return statement
