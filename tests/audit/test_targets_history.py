@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from openpyxl import load_workbook
 
 from salesgoals import history as audit_history
 from salesgoals.models import PeriodKind
 from salesgoals.services import user_move
-from targets import services
+from targets import excel, services
 from targets.models import TargetLine, TargetPlan, TargetRevision
 from targets.services import allocation
 from targets.tasks import publish_plan_task
@@ -197,3 +200,27 @@ def test_copy_written_history_reads_back_like_orm_rows(org, monkeypatch):
         )
         assert h.history_user_id == org.executive.pk
         assert h.history_change_reason == "Created"
+
+
+def test_excel_import_is_recorded_as_an_import_by_the_uploader(org):
+    plan = make_plan(org)
+    data = excel.grid_workbook(plan=plan, user=org.manager)
+    book = load_workbook(io.BytesIO(data))
+    sheet = book["Targets"]
+    periods = [p.value for p in book["meta"]["3"][1:] if p.value is not None]
+    march = period(PeriodKind.MONTH, 3)
+    column = 4 + periods.index(march.pk)
+    row = next(
+        r
+        for r in range(2, sheet.max_row + 1)
+        if (sheet.cell(r, 1).value, sheet.cell(r, 2).value) == ("rep", org.rep.pk)
+    )
+    sheet.cell(row, column).value = 123456.78
+    out = io.BytesIO()
+    book.save(out)
+    upload = SimpleUploadedFile("grid.xlsx", out.getvalue(), content_type=excel.XLSX)
+    excel.grid_import(plan=plan, user=org.manager, upload=upload)
+    line = line_of(plan, ("rep", org.rep.pk))
+    row_ = history(TargetLine, id=line.pk)[-1]
+    assert (row_.history_user, row_.history_change_reason) == (org.manager, "Imported from Excel")
+    assert changed(entry_of(row_))[f"values[{march.pk}]"][1] == "12345678"
