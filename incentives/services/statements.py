@@ -265,6 +265,10 @@ def statement_compute(
     Without a plan, the most specific current plan for the person and the period's kind is
     used; None when no plan applies.
     """
+    # Two computations for the same person at once (two beat processes, a manual run beside
+    # the nightly one) queue on the person's row instead of both inserting the statement;
+    # the second then finds it and recomputes it.
+    list(User.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
     existing = Statement.objects.select_for_update().filter(person=person, period=period).first()
     if existing is not None and existing.frozen:
         return existing
