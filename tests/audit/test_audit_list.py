@@ -121,6 +121,8 @@ def test_filters(org: Org, api_client) -> None:
         model="crm_sync.connection", action="created"
     )  # a bare "+" arrives as a space
     assert {a for _, _, a in ids(area="crm", action="+,~")} == {"+", "~"}
+    raw = api_client.get(f"{API}?model=crm_sync.connection&action=+&page_size=500").json()
+    assert {r["action"] for r in raw["results"]} == {"+"}  # "+" unencoded arrives as " "
     assert ids(user=org.executive.pk) == [("crm_sync.objectmapping", mapping_id, "-")]
     today = timezone.localdate()
     assert len(ids(date_from=today.isoformat(), date_to=today.isoformat(), area="crm")) == len(
@@ -213,3 +215,13 @@ def test_query_count_does_not_grow_with_rows(
         api_client.get(API, {"area": "crm", "page_size": 500})
     with django_assert_max_num_queries(10):
         client.get(reverse("audit:list"), {"area": "crm"})
+
+
+def test_page_speaks_the_users_language(org: Org, client) -> None:
+    _connections(org, 1)
+    client.force_login(org.admin)
+    response = client.get(reverse("audit:list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = response.content.decode()
+    assert '<html lang="zh-hans"' in html
+    assert "导出" in html  # "Export"
+    assert "已创建" in html  # the action "Created"
