@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import DateTimeField, DecimalField, JSONField, Model
 from django.dispatch import receiver
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -101,14 +101,14 @@ def _fill_actor(sender: Any, history_instance: Any, **kwargs: Any) -> None:
         history_instance.history_change_reason = reason
 
 
-def _history_value(field: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(field: Any) -> Callable[[Any], Any]:
+    """How a tracked value goes into COPY: JSON as text, datetimes and decimals prepared by
+    the field, choices as plain strings, the rest (ints, strings, dates, UUIDs) as it is."""
     if isinstance(field, JSONField):
-        return json.dumps(value, cls=field.encoder)
-    if isinstance(value, str) and type(value) is not str:
-        return str(value)  # TextChoices members
-    return field.get_db_prep_save(value, connection)
+        return lambda v: None if v is None else json.dumps(v, cls=field.encoder)
+    if isinstance(field, DateTimeField | DecimalField):
+        return lambda v: None if v is None else field.get_db_prep_save(v, connection)
+    return lambda v: str(v) if isinstance(v, str) and type(v) is not str else v
 
 
 def history_bulk(
@@ -168,8 +168,9 @@ def history_bulk(
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
+        converters = [(f.attname, _converter(f)) for f in tracked]
         for obj in objects:
-            values = [_history_value(f, getattr(obj, f.attname)) for f in tracked]
+            values = [convert(getattr(obj, name)) for name, convert in converters]
             more = extra(obj) if extra else {}
             copy.write_row([*head, *values, *(more[n] for n in extra_names)])
     return len(objects)
