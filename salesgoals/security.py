@@ -1,5 +1,7 @@
 """Session and login safety that Django and its packages do not do on their own.
 
+- `lockout_response` / `lockout_message`: django-axes' answer to a locked-out log-in (the
+  page, or JSON for the API), saying how long the cool-off lasts in the reader's language.
 - `PermissionsPolicyMiddleware`: the `Permissions-Policy` header (Django has no setting for it;
   CSP comes from django-csp, the other headers from Django's own middleware).
 - `user_sign_out_everywhere`: ends every session and deletes the API token of a person, called
