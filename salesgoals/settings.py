@@ -102,6 +102,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation: this is short OLTP queries, and the planner's cost for a scope's
+    # `OR EXISTS (…)` passes jit_above_cost, so PostgreSQL spent ~1 s compiling a 100 ms
+    # deal list (bench/load.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "salesgoals.User"
