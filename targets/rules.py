@@ -8,8 +8,12 @@
   user's subtree — the cells of an owner whose parent unit the user may edit (so a team's
   manager splits the team's target among its reps, but does not change the team's own cells,
   which its region set). The root's cells belong to whoever manages the plan.
+- Propose a revision: whoever manages the plan; also a manager inside the plan for a revision
+  that moves only their own unit's branch (a market change logged for their subtree, passed
+  up one to one) — those above the plan still approve it.
 - Approve: executives and admins, or a manager of a unit strictly above the plan's root; never
-  the person who submitted it (except admins).
+  the person who submitted it (except admins). A revision is decided by the same people,
+  except that its author may not approve it (whoever submitted the plan may).
 - Acknowledge: a rep, for their own line, once the plan is published.
 """
 
@@ -18,14 +22,16 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 
 from salesgoals import scope
-from salesgoals.models import Role, User
+from salesgoals.models import OrgUnit, Role, User
 from targets.models import OwnerType, TargetLine, TargetPlan
 
 __all__ = [
     "can_acknowledge",
     "can_approve",
+    "can_decide_revision",
     "can_edit_line",
     "can_manage",
+    "can_propose_revision",
     "can_view",
     "lines_visible_q",
     "plans_visible_q",
@@ -95,12 +101,34 @@ def can_edit_line(user: User, plan: TargetPlan, line: TargetLine) -> bool:
     return any(parent_path.startswith(p) for p in _roots(user))
 
 
+def can_propose_revision(user: User, plan: TargetPlan, unit: OrgUnit | None = None) -> bool:
+    """Managers of the plan propose any revision; a manager inside it proposes one that
+    scales only `unit`, a unit of their own subtree inside the plan (see the module doc)."""
+    if can_manage(user, plan):
+        return True
+    if unit is None or not user.is_authenticated or not user.is_active:
+        return False
+    path = unit.path
+    return path.startswith(plan.org_unit.path) and any(path.startswith(p) for p in _roots(user))
+
+
 def can_approve(user: User, plan: TargetPlan) -> bool:
+    return _approver(user, plan, plan.submitted_by_id)
+
+
+def can_decide_revision(user: User, plan: TargetPlan, revision, *, approve: bool = True) -> bool:
+    """Approve (or reject) a proposed revision: the plan's approvers, but the one kept out of
+    approving is the revision's author, not whoever submitted the plan once; the author may
+    reject (withdraw) their own proposal."""
+    return _approver(user, plan, revision.author_id if approve else None)
+
+
+def _approver(user: User, plan: TargetPlan, proposer_id: int | None) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     if scope.is_admin(user):
         return True
-    if plan.submitted_by_id == user.pk:
+    if proposer_id == user.pk:
         return False
     if user.role == Role.EXECUTIVE:
         return True

@@ -368,8 +368,8 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         if (t, o) in visible
     ]
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
-    can_decide = revision.status == TargetRevision.Status.PROPOSED and rules.can_approve(
-        request.user, plan
+    can_decide = revision.status == TargetRevision.Status.PROPOSED and rules.can_decide_revision(
+        request.user, plan, revision
     )
     return render(
         request,

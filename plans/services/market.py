@@ -333,6 +333,7 @@ def market_change_propose_revision(
         new_value=new_value,
         cells=cells,
         source_ref=change.source_ref,
+        unit=change.org_unit,
     )
     MarketChangeRevision.objects.create(market_change=change, revision=revision)
     return revision

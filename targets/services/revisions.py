@@ -24,9 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kpis.selectors import actuals_for
-from salesgoals import scope
 from salesgoals.history import recorded
-from salesgoals.models import PeriodKind, User
+from salesgoals.models import OrgUnit, PeriodKind, User
 from targets import rules
 from targets.engine import OwnerKey
 from targets.models import OwnerType, PlanEvent, TargetPlan, TargetRevision
@@ -159,14 +158,18 @@ def revision_propose(
     new_value: int | None = None,
     cells: list[RevisionCell] | None = None,
     source_ref: str = "",
+    unit: OrgUnit | None = None,
 ) -> TargetRevision:
-    """Propose a change to an approved plan; returns the revision with its diff."""
+    """Propose a change to an approved plan; returns the revision with its diff.
+
+    `unit`: the one unit whose branch the cells change (a market change's); a manager of it
+    inside the plan may then propose too (`rules.can_propose_revision`)."""
     plan = (
         TargetPlan.objects.select_for_update(of=("self",))
         .select_related("metric", "fiscal_year", "org_unit", "profile")
         .get(pk=plan.pk)
     )
-    if not rules.can_manage(actor, plan):
+    if not rules.can_propose_revision(actor, plan, unit):
         raise PermissionDenied(_("You may not revise this plan."))
     if not plan.is_published:
         raise ValidationError({"status": [_("Only approved or active plans are revised.")]})
@@ -219,10 +222,7 @@ def revision_approve(*, revision: TargetRevision, actor: User) -> TargetRevision
     )
     if revision.status != TargetRevision.Status.PROPOSED:
         raise ValidationError({"status": [_("This revision has already been decided.")]})
-    allowed = rules.can_approve(actor, plan) and (
-        revision.author_id != actor.pk or scope.is_admin(actor)
-    )
-    if not allowed:
+    if not rules.can_decide_revision(actor, plan, revision):
         raise PermissionDenied(_("You may not approve this revision."))
     lines, _before, allocation = _compute(plan, revision)
     # The revision's own cell changes stay locked; frozen cells are locked only for the split.
@@ -268,7 +268,7 @@ def revision_reject(*, revision: TargetRevision, actor: User, note: str = "") ->
     plan = revision.plan
     if revision.status != TargetRevision.Status.PROPOSED:
         raise ValidationError({"status": [_("This revision has already been decided.")]})
-    if not rules.can_approve(actor, plan):
+    if not rules.can_decide_revision(actor, plan, revision, approve=False):
         raise PermissionDenied(_("You may not decide on this revision."))
     revision.status = TargetRevision.Status.REJECTED
     revision.decided_by = actor
