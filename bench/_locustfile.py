@@ -124,7 +124,13 @@ class SalesUser(HttpUser):
                 if response.status_code != 200:
                     response.failure(f"{response.status_code}")
                     return
-                self.deal_ids = [row["id"] for row in response.json().get("results", [])]
+                # A rep edits only deals they own (not those they hold a credit share of).
+                mine = CONTEXT["ids"].get(self.username)
+                self.deal_ids = [
+                    row["id"]
+                    for row in response.json().get("results", [])
+                    if self.role != "rep" or row["owner"] == mine
+                ]
             if not self.deal_ids:
                 return
         deal = random.choice(self.deal_ids)

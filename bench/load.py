@@ -180,6 +180,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "plan": plan.pk,
         "month": month.pk,
         "today": today.isoformat(),
+        "ids": dict(User.objects.filter(role=Role.REP).values_list("username", "pk")),
         # Each manager looks at one rep of their own subtree.
         "rep_of": {
             name: User.objects.filter(role=Role.REP, org_unit=team).order_by("pk").first().pk
@@ -610,6 +611,7 @@ def main() -> None:
                         "endpoints": mix,
                         "today": data["today"],
                         "rep_of": data["rep_of"],
+                        "ids": data["ids"],
                         "wait": args.wait,
                         "mix": dict(zip(("rep", "manager", "executive"), args.mix, strict=True)),
                     }
