@@ -501,7 +501,9 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=60_000)
     parser.add_argument("--activities", type=int, default=180_000)
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--spawn-rate", type=float, default=5.0, help="users started per second")
+    parser.add_argument(
+        "--spawn-rate", type=float, default=2.0, help="users started (logging in) per second"
+    )
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of warm-up (not counted)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (2-4 on 2 cores)")
@@ -656,6 +658,7 @@ def main() -> None:
                 stats["locust_error"] = run.stderr[-2000:]
             result["run"] = {
                 "users": args.users,
+                "spawn_rate_per_s": args.spawn_rate,
                 "mix_rep_manager_executive": args.mix,
                 "think_time_s": args.wait,
                 "duration_s": args.duration,
