@@ -73,6 +73,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import FieldError, ValidationError
 from django.db import connection, transaction
@@ -323,13 +324,23 @@ def _insert_rows(
     for chunk in _chunks(rows, 50_000):
         if connection.vendor == "postgresql":
             arrays = ", ".join(f"%s::{kind}[]" for _name, kind in spec)
-            cursor.execute(
+            _execute_arrays(
+                cursor,
                 f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {suffix}",
                 _column_arrays(chunk, spec),
-            )
+            ).close()
         else:
             marks = ", ".join(["%s"] * len(spec))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}", chunk)
+
+
+def _execute_arrays(cursor: Any, sql: str, params: list) -> Any:
+    """Run a statement whose parameters are large array literals (PostgreSQL), bound on the
+    server: Django's psycopg cursors bind on the client, quoting megabytes of literals into
+    the SQL text, which the server then parses again. Returns the cursor that ran it."""
+    raw = psycopg.Cursor(cursor.connection)
+    raw.execute(sql, params)
+    return raw
 
 
 def _column_arrays(rows: list, spec: list[tuple[str, str]]) -> list[str]:
@@ -672,6 +683,29 @@ class _Cell:
         cell.id = None
         for name, value in zip(columns, row, strict=True):
             setattr(cell, name, value)
+        return cell
+
+    @classmethod
+    def loaded(cls, row: tuple) -> _Cell:
+        """A cell from `_load_cells`' row: id, key, the four sums and the target; the
+        derived fields are blank until `derive` fills them."""
+        cell = cls.__new__(cls)
+        cell.actual = 0
+        cell.attainment_bp = cell.expected_to_date = cell.pace_bp = cell.forecast = None
+        cell.required_rate = cell.pipeline_coverage_bp = None
+        cell.status = _NO_TARGET
+        (
+            cell.id,
+            cell.metric_id,
+            cell.owner_type,
+            cell.owner_id,
+            cell.period_id,
+            cell.numerator,
+            cell.denominator,
+            cell.open_pipeline,
+            cell.weighted_pipeline,
+            cell.target,
+        ) = row
         return cell
 
     def values(self) -> tuple:
@@ -1418,12 +1452,15 @@ def _apply(
     keys: list[tuple[str, int, int, datetime.date]], today: datetime.date, stats: dict
 ) -> None:
     steps = stats.setdefault("steps", defaultdict(float))
-    mark = [time.perf_counter()]
+    mark = [time.perf_counter(), time.process_time()]
 
     def step(name: str) -> None:
         now_ = time.perf_counter()
         steps[name] = round(steps[name] + now_ - mark[0], 3)
         mark[0] = now_
+        cpu = time.process_time()
+        steps["cpu_" + name] = round(steps["cpu_" + name] + cpu - mark[1], 3)
+        mark[1] = cpu
 
     cal = _calendar()
     ancestors = _ancestors()
@@ -1473,7 +1510,7 @@ def _apply(
                 f"AND g.week_id = k.week_id WHERE g.metric_id IN ({', '.join(map(str, ids))})"
             )
             old = {(r[1], r[2], r[3], r[4]): (r[0], tuple(r[5:9])) for r in cursor.fetchall()}
-            upserts: list[KpiGrain] = []
+            upserts: list[tuple[int, ...]] = []
             removed: list[int] = []
             for triple in wanted:
                 cols = fresh.get(triple)
@@ -1484,18 +1521,7 @@ def _apply(
                         continue
                     stats["grains"] += 1
                     if any(new):
-                        upserts.append(
-                            KpiGrain(
-                                metric_id=metric_id,
-                                user_id=triple[0],
-                                org_unit_id=triple[1],
-                                week_id=triple[2],
-                                numerator=new[0],
-                                denominator=new[1],
-                                open_pipeline=new[2],
-                                weighted_pipeline=new[3],
-                            )
-                        )
+                        upserts.append((metric_id, *triple, *new))
                     elif pk is not None:
                         removed.append(pk)
                     diff = [a - b for a, b in zip(new, before, strict=True)]
@@ -1516,16 +1542,7 @@ def _apply(
                 "kpis_kpigrain",
                 [(c, "bigint") for c in ["metric_id", "user_id", "org_unit_id", "week_id"]]
                 + [(c, "bigint") for c in grain_cols],
-                [
-                    (
-                        g.metric_id,
-                        g.user_id,
-                        g.org_unit_id,
-                        g.week_id,
-                        *(getattr(g, c) for c in grain_cols),
-                    )
-                    for g in upserts
-                ],
+                upserts,
                 "ON CONFLICT (user_id, org_unit_id, week_id, metric_id) DO UPDATE SET "
                 + ", ".join(f"{c} = excluded.{c}" for c in grain_cols),
             )
@@ -1552,7 +1569,6 @@ def _apply(
     d = _derive_context(today, cal)
     write: list[_Cell] = []
     drop: list[int] = []
-    before: dict[CellKey, tuple] = {key: cell.values() for key, cell in existing.items()}
     for key in touched:
         cell = existing.get(key)
         if cell is None:
@@ -1571,8 +1587,7 @@ def _apply(
     for cell in write:
         derive(cell, d)
     step("derive")
-    # Recomputed but equal (e.g. retention of a neighbouring period): no write.
-    write = [v for v in write if before.get(v.key) != v.values()]  # e.g. a derived field only
+    # Every touched cell's sums changed (zero deltas are not touched): all are written.
     _save_cells(write)
     for chunk in _chunks(drop):
         KpiValue.objects.filter(pk__in=chunk).delete()
@@ -1708,28 +1723,52 @@ def _empty(cell: Any) -> bool:
     return not (cell.numerator or cell.denominator or cell.open_pipeline or cell.weighted_pipeline)
 
 
+_LOAD_COLUMNS = [*_KEY_COLUMNS, "numerator", "denominator", "open_pipeline", "weighted_pipeline"]
+
+
 def _load_cells(keys: set[CellKey]) -> dict[CellKey, _Cell]:
-    """The existing cells among `keys`, in one join (keys go through a temporary table)."""
-    fields = ["id", *_CELL_COLUMNS]
-    with connection.cursor() as cursor:
-        _temp_table(
-            cursor,
-            "kpis_tmp_cells",
-            "metric_id bigint, owner_type varchar(4), owner_id bigint, period_id bigint",
-            sorted(keys, key=lambda k: (k[1], k[2], k[3], k[0])),  # heap order
-        )
-        cursor.execute(
-            f"SELECT {', '.join('v.' + f for f in fields)} FROM kpis_kpivalue v "
-            "JOIN kpis_tmp_cells t ON v.metric_id = t.metric_id "
-            "AND v.period_id = t.period_id AND v.owner_type = t.owner_type "
-            "AND v.owner_id = t.owner_id"
-        )
-        rows = cursor.fetchall()
-        _drop(cursor, "kpis_tmp_cells")
+    """The existing cells among `keys`, in one join against the keys as typed arrays.
+
+    Only what `derive` reads comes back (key, sums, target): every derived field is
+    recomputed before a cell is written, so reading them would only cost transfer and
+    attribute sets, most of a drain's load time.
+    """
+    ordered = sorted(keys, key=lambda k: (k[1], k[2], k[3], k[0]))  # heap order
+    spec = [(c, _CELL_TYPES.get(c, "bigint")) for c in _KEY_COLUMNS]
+    columns = ", ".join(f"v.{c}" for c in ["id", *_LOAD_COLUMNS, "target"])
     found: dict[CellKey, _Cell] = {}
-    for row in rows:
-        v = _Cell.from_row(row, fields)
-        found[v.key] = v
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ordered, 50_000):
+            if connection.vendor == "postgresql":
+                arrays = ", ".join(f"%s::{kind}[]" for _name, kind in spec)
+                with _execute_arrays(
+                    cursor,
+                    f"SELECT {columns} FROM unnest({arrays}) AS t({', '.join(_KEY_COLUMNS)}) "
+                    "JOIN kpis_kpivalue v ON v.metric_id = t.metric_id "
+                    "AND v.period_id = t.period_id AND v.owner_type = t.owner_type "
+                    "AND v.owner_id = t.owner_id",
+                    _column_arrays(chunk, spec),
+                ) as raw:
+                    rows = raw.fetchall()
+            else:
+                _temp_table(
+                    cursor,
+                    "kpis_tmp_cells",
+                    "metric_id bigint, owner_type varchar(4), owner_id bigint, period_id bigint",
+                    chunk,
+                )
+                cursor.execute(
+                    f"SELECT {columns} FROM kpis_kpivalue v "
+                    "JOIN kpis_tmp_cells t ON v.metric_id = t.metric_id "
+                    "AND v.period_id = t.period_id AND v.owner_type = t.owner_type "
+                    "AND v.owner_id = t.owner_id"
+                )
+                rows = cursor.fetchall()
+            for row in rows:
+                cell = _Cell.loaded(row)
+                found[cell.key] = cell
+        if connection.vendor != "postgresql":
+            _drop(cursor, "kpis_tmp_cells")
     return found
 
 
@@ -1787,12 +1826,13 @@ def _update_by_id(cursor: Any, cells: list[Any], now: Any) -> bool:
     arrays = ", ".join(f"%s::{kind}[]" for _name, kind in spec)
     names = ", ".join(name for name, _kind in spec)
     sets = ", ".join(f"{f} = u.{f}" for f in fields)
-    cursor.execute(
-        f"UPDATE kpis_kpivalue v SET {sets}, computed_at = %s "
+    with _execute_arrays(
+        cursor,
+        f"UPDATE kpis_kpivalue v SET {sets}, computed_at = %s::timestamptz "
         f"FROM unnest({arrays}) AS u({names}) WHERE v.id = u.id",
         [now, *_column_arrays(rows, spec)],
-    )
-    return cursor.rowcount == len(cells)
+    ) as raw:
+        return raw.rowcount == len(cells)
 
 
 # --- derived fields on demand ---------------------------------------------------------------
