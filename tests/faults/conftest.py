@@ -65,6 +65,9 @@ def through_proxy(settings: Any, redis_url: str, redis_proxy: TcpProxy) -> Itera
     tasks go to a private queue, which the test empties itself."""
     from salesgoals.celery import app
 
+    # Read before the settings change: the Celery config falls through to Django's settings.
+    keys = ("task_always_eager", "broker_url", "result_backend", "task_routes")
+    saved = {key: app.conf[key] for key in keys}
     parts = urlsplit(redis_url)
     url = urlunsplit(parts._replace(netloc=f"127.0.0.1:{redis_proxy.port}"))
     cache = settings.CACHES["default"]
@@ -73,8 +76,6 @@ def through_proxy(settings: Any, redis_url: str, redis_proxy: TcpProxy) -> Itera
     settings.CACHES = {"default": {**cache, "LOCATION": urlunsplit(location)}}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     queue = f"salesgoals-faults-{uuid.uuid4().hex[:10]}"
-    keys = ("task_always_eager", "broker_url", "result_backend", "task_routes")
-    saved = {key: app.conf[key] for key in keys}
     app.conf.update(
         task_always_eager=False,
         broker_url=url,
@@ -88,10 +89,28 @@ def through_proxy(settings: Any, redis_url: str, redis_proxy: TcpProxy) -> Itera
     finally:
         app.conf.update(saved)
         _forget_connections(app)
-        import redis
+        forget_queue(redis_url, queue)
 
-        client = redis.Redis.from_url(redis_url)
-        client.delete(queue, f"_kombu.binding.{queue}")
+
+def forget_queue(redis_url: str, queue: str) -> None:
+    """Remove a private queue from Redis, with its bindings and any message a killed worker
+    left unacknowledged (so no other worker ever restores it)."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        for tag, raw in client.hgetall("unacked").items():
+            try:
+                _message, _exchange, routing_key = json.loads(raw)
+            except ValueError:
+                continue
+            if routing_key == queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
+    finally:
         client.close()
 
 

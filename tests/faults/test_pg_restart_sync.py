@@ -77,7 +77,7 @@ def test_connections_killed_mid_sync_resume_from_the_cursor_exactly_once(org) ->
 
         def work() -> None:
             try:
-                outcome["result"] = sync_run_task.apply(kwargs={"run_id": run.pk}).get()
+                outcome["result"] = sync_run_task.apply(kwargs={"run_id": run.pk}).result
             except BaseException as error:  # reported by the assertions below
                 outcome["error"] = error
             finally:

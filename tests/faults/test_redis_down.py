@@ -139,9 +139,9 @@ def test_redis_down_pages_serve_writes_commit_and_the_work_follows(org, through_
         redis_proxy.up()
         redis_cache.reset()  # the next beat run is a minute later: the breakers closed long ago
         dispatch.reset()
-        drained = drain_outbox_task.apply().get()
+        drained = drain_outbox_task.apply(throw=True).result
         assert drained.get("keys", 0) >= 1, drained
-        relayed = relay_pending_tasks_task.apply(kwargs={"min_age_seconds": 0}).get()
+        relayed = relay_pending_tasks_task.apply(kwargs={"min_age_seconds": 0}, throw=True).result
         assert relayed["failed"] == 0, relayed
         assert relayed["sent"] >= 2, relayed
         ran = run_queued(through_proxy, through_proxy.faults_queue)

@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core import mail
 from django.db import connection, connections
 
@@ -70,6 +71,9 @@ def test_two_beats_at_once_send_every_notification_and_email_once() -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=150)
+    # Celery's "inside a task" flag is one global that eager runs set and restore; two
+    # threads interleaving leave it set, which would break later tests' result.get().
+    _set_task_join_will_block(False)
 
     assert errors == []
     sent = Notification.objects.exclude(pk__in=before)

@@ -30,8 +30,10 @@ from kpis.models import Activity, Deal, KpiBuyer, KpiGrain, KpiValue, Order
 from kpis.services import facts_bulk_import
 from kpis.tasks import full_rollup_task
 from tests.conftest import need_service
-from tests.core.test_celery_worker import _database_url, _stop, broker_app  # noqa: F401
+from tests.core.test_celery_worker import _database_url, _stop
+from tests.core.test_celery_worker import broker_app as broker_app
 from tests.factories import UserFactory
+from tests.faults.conftest import forget_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK_ID = 0x6B706973  # kpis.rollup._LOCK_ID
@@ -128,7 +130,7 @@ def test_worker_killed_mid_rollup_then_rerun_equals_a_clean_rollup(
     org,
     broker_app,
     redis_url,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ) -> None:
     database_url = _database_url()
     need_service("PostgreSQL test database shared with a worker", database_url is not None)
@@ -153,11 +155,7 @@ def test_worker_killed_mid_rollup_then_rerun_equals_a_clean_rollup(
         worker.wait(timeout=10)
     finally:
         _stop(worker)
-        import redis
-
-        client = redis.Redis.from_url(redis_url)
-        client.delete(queue, f"_kombu.binding.{queue}")
-        client.close()
+        forget_queue(redis_url, queue)
     assert "succeeded" not in log_path.read_text()  # killed before it finished
 
     # Then, once PostgreSQL has noticed, nothing of the half-done rollup is left
@@ -168,7 +166,7 @@ def test_worker_killed_mid_rollup_then_rerun_equals_a_clean_rollup(
     assert snapshot() == before
 
     # When the task runs again (the redelivered message)
-    full_rollup_task.apply().get()
+    assert full_rollup_task.apply(throw=True).successful()
     rerun = snapshot()
 
     # Then its tables are exactly those of a rollup from nothing
