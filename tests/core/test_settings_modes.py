@@ -97,7 +97,7 @@ def test_service_urls_switch_to_postgres_redis_and_real_workers() -> None:
     )
     assert mode["debug"] is False  # debug is only the embedded default
     assert mode["engine"] == "django.db.backends.postgresql"
-    assert mode["cache"] == "django_redis.cache.RedisCache"
+    assert mode["cache"] == "salesgoals.cache.RedisCache"  # django-redis with a breaker
     assert mode["eager"] is False
     assert mode["app_eager"] is False
     assert mode["broker"] == "redis://cache.internal:6379/0"
