@@ -123,7 +123,7 @@ class ResplitForm(forms.Form):
 
 class RevisionForm(forms.Form):
     effective_date = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     new_value = forms.DecimalField(
         label=_("New annual value"), min_value=0, decimal_places=2, max_digits=20

@@ -108,7 +108,9 @@ class AssignForm(forms.Form):
         help_text=_("Assigns the course to every active person of the unit and its sub-units."),
     )
     due_on = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -132,7 +134,9 @@ class AssignForm(forms.Form):
 
 class DueForm(forms.Form):
     due_on = forms.DateField(
-        label=_("Due"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

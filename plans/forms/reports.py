@@ -89,14 +89,16 @@ IMPACT_ROWS = 3
 
 
 class MarketChangeForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     org_unit = UnitChoiceField(label=_("Region or unit"), queryset=OrgUnit.objects.none())
     category = forms.ChoiceField(label=_("Category"), choices=MarketChange.Category.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
     effective_from = forms.DateField(
         label=_("Effective from"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("The first day the impact applies to targets, e.g. the first of next month."),
     )
 
@@ -161,7 +163,7 @@ class ProposeRevisionForm(forms.Form):
     effective_date = forms.DateField(
         label=_("Effective date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Empty: the market change's effective date."),
     )
     reason = forms.CharField(

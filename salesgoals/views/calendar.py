@@ -44,7 +44,8 @@ class FiscalYearGenerateForm(forms.Form):
 
 class CalendarDayForm(forms.Form):
     date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=CalendarDay.Kind.choices)
     note = forms.CharField(
