@@ -3,18 +3,21 @@
 With `IGNORE_EXCEPTIONS` a dead Redis reads as misses, but every call still waits for its
 timeout — and one API request makes several (throttles read and write their counters). After
 a call fails, this backend fails every call at once for `BREAKER_SECONDS`, so a request pays
-the timeout once at most; then it tries Redis again.
+the timeout once at most; then it tries Redis again. The failure is logged once per trip.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 from typing import Any
 
 from django_redis.cache import RedisCache as _RedisCache
 from django_redis.exceptions import ConnectionInterrupted
+
+log = logging.getLogger("salesgoals.cache")
 
 BREAKER_SECONDS = 5.0
 _lock = threading.Lock()
@@ -51,8 +54,9 @@ class _Guarded:
                 raise ConnectionInterrupted(connection=None) from skipped
             try:
                 return attr(*args, **kwargs)
-            except ConnectionInterrupted:
+            except ConnectionInterrupted as error:
                 _trip()
+                log.warning("Redis cache skipped for a few seconds: %s", error.__cause__)
                 raise
 
         return call

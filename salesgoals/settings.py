@@ -156,7 +156,7 @@ STORAGES = {
 }
 
 # A page never waits on a dead Redis: connecting and reading time out quickly, and errors
-# read as misses (IGNORE_EXCEPTIONS, logged); after a failure the backend skips Redis for a
+# read as misses (IGNORE_EXCEPTIONS); after a failure the backend skips Redis for a
 # few seconds (`salesgoals.cache`), so a request pays the timeout once. Nothing here is the
 # only copy of anything: tokens are fetched again, throttle counters restart, and the locks
 # kept here (one CRM sync per connection, one outbox drain) fail closed — the work waits for
@@ -176,7 +176,6 @@ if REDIS_URL:
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
