@@ -1,9 +1,9 @@
 """PostgreSQL "restarted" in the middle of a CRM sync: the run resumes from its cursor.
 
-The shared server is never restarted: the test terminates every connection to its own test
-database but its own (`pg_terminate_backend`), which is what the sync sees when PostgreSQL
-restarts or fails over. The sync runs as the worker runs it (`sync_run_task`, in a thread
-with its own connection) against the fake Zoho CRM.
+The shared server is never restarted: the test terminates the sync's connection to its own
+test database (`pg_terminate_backend`, from the test's connection), which is what the sync
+sees when PostgreSQL restarts or fails over. The sync runs as the worker runs it
+(`sync_run_task`, in a thread with its own connection) against the fake Zoho CRM.
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ def _crm_settings(settings: Any) -> None:
     settings.SALESGOALS = {**settings.SALESGOALS, "DRAIN_ON_COMMIT": False}
 
 
-def _terminate_other_connections() -> int:
+def _terminate(pid: int) -> int:
+    """End a backend of this test's database, as a PostgreSQL restart would."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND pid = %s AND pid <> pg_backend_pid()",
+            [pid],
         )
         return cursor.fetchone()[0]
 
@@ -75,15 +77,20 @@ def test_connections_killed_mid_sync_resume_from_the_cursor_exactly_once(org) ->
         )
         outcome: dict[str, Any] = {}
 
+        started = threading.Event()
+
         def work() -> None:
             try:
+                connection.ensure_connection()  # the connection the task will use
+                outcome["pid"] = connection.connection.info.backend_pid
+                started.set()
                 outcome["result"] = sync_run_task.apply(kwargs={"run_id": run.pk}).result
             except BaseException as error:  # reported by the assertions below
                 outcome["error"] = error
             finally:
                 connections.close_all()
 
-        # When, after a few committed writes, every connection of the sync is terminated
+        # When, after a few committed writes, the sync's connection is terminated
         thread = threading.Thread(target=work)
         thread.start()
         deadline = time.monotonic() + 60
@@ -92,7 +99,8 @@ def test_connections_killed_mid_sync_resume_from_the_cursor_exactly_once(org) ->
             if fetched >= 1000:
                 break
             time.sleep(0.02)
-        terminated = _terminate_other_connections()
+        assert started.wait(timeout=5)
+        terminated = _terminate(outcome["pid"])
         committed_before = SyncRun.objects.values_list("fetched", flat=True).get(pk=run.pk)
         zoho.delay = 0
         thread.join(timeout=90)
