@@ -37,7 +37,7 @@ More metrics
     aggregation) is skipped and named in the full rollup's stats. Filters through related
     rows (`customer__industry`) follow a change of the fact, not of the related row: the
     next full rollup picks those up. `lead_conversion_rate` (leads created in the period
-    that are converted ÷ leads created, a ratio) is computed once the catalog has it.
+    that are converted ÷ leads created, a ratio; DOMAIN.md's lead variant) is in the catalog.
 
 Full and incremental
     `full_recompute` computes the grains with one GROUP BY per fact source (facts joined to
@@ -119,9 +119,7 @@ _KIND = {
     "conversion_rate": _RATE,
     "retention_rate": _RATE,
     "avg_deal_size": _AVG,
-    # The lead variant of conversion (DOMAIN.md): not in the core catalog yet; computed as
-    # soon as a metric with this code exists.
-    LEAD_CONVERSION: _RATE,
+    LEAD_CONVERSION: _RATE,  # the lead variant of conversion (DOMAIN.md)
 }
 _PIPELINE = {"revenue", "deals_won"}
 RETENTION = "retention_rate"

@@ -76,6 +76,17 @@ CATALOG: list[dict[str, Any]] = [
         "date_field": "close_date",
     },
     {
+        # The lead variant of conversion (DOMAIN.md: converted ÷ created).
+        "code": "lead_conversion_rate",
+        "name": "Lead conversion rate",
+        "name_zh": "线索转化率",
+        "description": "Leads created in the period that were converted ÷ leads created.",
+        "unit": "percent",
+        "aggregation": "ratio",
+        "fact": "lead",
+        "date_field": "created_date",
+    },
+    {
         "code": "retention_rate",
         "name": "Customer retention rate",
         "name_zh": "客户保留率",

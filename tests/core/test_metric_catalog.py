@@ -14,13 +14,14 @@ CATALOG = {
     "new_customers": ("count", "sum"),
     "activities": ("count", "sum"),
     "conversion_rate": ("percent", "ratio"),
+    "lead_conversion_rate": ("percent", "ratio"),
     "retention_rate": ("percent", "recomputed"),
     "avg_deal_size": ("currency", "ratio"),
     "pipeline_created": ("currency", "sum"),
 }
 
 
-def test_the_ten_metrics_are_seeded_by_migration() -> None:
+def test_the_ten_metrics_and_the_lead_variant_are_seeded_by_migration() -> None:
     rows = {m.code: (m.unit, m.aggregation) for m in Metric.objects.filter(is_system=True)}
     assert rows == CATALOG
     assert Metric.objects.get(code="payments").name_zh == "回款"
@@ -35,7 +36,7 @@ def test_only_sum_metrics_are_additive() -> None:
 def test_metrics_api_lists_catalog_for_any_user(api_client) -> None:
     api_client.force_authenticate(UserFactory(role=Role.REP))
     body = api_client.get("/api/v1/metrics/?page_size=50").json()
-    assert body["count"] == 10
+    assert body["count"] == len(CATALOG) == 11
     first = body["results"][0]
     assert {"code", "name", "unit", "aggregation", "direction"} <= set(first)
 
@@ -80,7 +81,7 @@ def test_metrics_export_csv(api_client) -> None:
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("id,code,name")
-    assert len(text.strip().splitlines()) == 11
+    assert len(text.strip().splitlines()) == len(CATALOG) + 1  # the header
 
 
 def test_metric_admin_page_for_staff(client) -> None:

@@ -144,15 +144,8 @@ def test_inactive_and_ratio_admin_metrics_are_not_rolled_up(org: Org):
 
 
 def lead_metric() -> Metric:
-    """The lead variant of conversion (DOMAIN.md); the core catalog does not have it yet."""
-    return admin_metric(
-        rollup.LEAD_CONVERSION,
-        Metric.Fact.LEAD,
-        Metric.Unit.PERCENT,
-        {},
-        aggregation=Metric.Aggregation.RATIO,
-        date_field="created_date",
-    )
+    """The lead variant of conversion (DOMAIN.md), seeded with the catalog."""
+    return Metric.objects.get(code=rollup.LEAD_CONVERSION, is_system=True)
 
 
 def test_lead_conversion_is_converted_over_created_leads_up_the_tree(org: Org):
@@ -201,6 +194,7 @@ def test_lead_conversion_follows_a_conversion_and_a_delete(org: Org):
 
 
 def test_without_the_lead_metric_leads_roll_up_nothing(org: Org):
+    Metric.objects.filter(code=rollup.LEAD_CONVERSION).delete()
     services.lead_upsert(owner=org.rep, name="L", created_date=MAR)
     assert_incremental_equals_full()
     assert not KpiGrain.objects.exists()

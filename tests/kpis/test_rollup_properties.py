@@ -232,7 +232,7 @@ class World:
 
 
 def add_metrics() -> None:
-    """An admin filter metric and the lead variant of conversion, beside the ten built-ins."""
+    """An admin filter metric beside the built-ins (the lead variant of conversion is one)."""
     Metric.objects.create(
         code="visits",
         name="Visits",
@@ -241,14 +241,6 @@ def add_metrics() -> None:
         fact=Metric.Fact.ACTIVITY,
         date_field="activity_date",
         filters={"kind": "visit"},
-    )
-    Metric.objects.create(
-        code=rollup.LEAD_CONVERSION,
-        name="Lead conversion",
-        unit=Metric.Unit.PERCENT,
-        aggregation=Metric.Aggregation.RATIO,
-        fact=Metric.Fact.LEAD,
-        date_field="created_date",
     )
 
 
