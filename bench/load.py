@@ -686,6 +686,10 @@ def main() -> None:
                 "cpu_busy_s": round(busy, 1),
                 "cpu_available_s": round(wall * cores, 1),
                 "cpu_server_worker_beat_s": round(ours, 1),
+                # Server + worker CPU per request (logins included: ~0.25 s of PBKDF2 each).
+                "cpu_server_ms_per_request": round(
+                    ours * 1000 / max(1, stats["total"].get("requests", 0))
+                ),
                 "cpu_locust_s": round(locust_cpu, 1),
                 # What the rest of the machine (other people's tests and builds) used meanwhile.
                 "cpu_other_work_s": round(busy - ours - locust_cpu, 1),
