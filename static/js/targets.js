@@ -111,10 +111,15 @@
       var input = event.target;
       if (!input.classList.contains("cell")) return;
       var value = input.value.trim().replace(/,/g, "");
-      if (value === input.dataset.value) return;
+      // Enter sends the value and moves on; the blur that follows fires a second native
+      // "change" before the answer is back: send each value once.
+      if (value === input.dataset.value || value === input.dataset.pending) return;
+      input.dataset.pending = value;
       var cell = cellOf(input);
       cell.value = value;
-      patch(table, { cells: [cell] }, function () { input.value = input.dataset.value; });
+      patch(table, { cells: [cell] }, function () { input.value = input.dataset.value; }).then(
+        function () { delete input.dataset.pending; }
+      );
     });
     table.addEventListener("keydown", function (event) {
       var input = event.target;
