@@ -115,6 +115,7 @@ def walk(b: Browser, world, zoho) -> None:
     b.start()
     b.login("admin")
     b.go("/crm/")
+    b.heading("CRM sync")
     expect(page.get_by_test_id("connections-empty")).to_be_visible()
     page.get_by_test_id("new-zoho").click()
     page.fill("#id_name", "Zoho CN")
@@ -228,6 +229,7 @@ def walk(b: Browser, world, zoho) -> None:
     # 5. The rep acknowledges, logs two won deals, reports on last week, raises feedback -
     b.login("rep")
     b.go("/targets/mine/?kind=month")
+    b.heading("My targets")
     expect(page.get_by_test_id(f"my-plan-{plan.pk}")).to_contain_text(shown(mine_value * 100))
     page.get_by_test_id("acknowledge").click()
     expect(page.get_by_test_id("acknowledged")).to_be_visible()
@@ -323,6 +325,7 @@ def walk(b: Browser, world, zoho) -> None:
     month_actual = world.total(month)
     b.go("/dashboards/")
     expect(page).to_have_url(re.compile(r"/dashboards/executive/"))
+    b.heading("Executive dashboard")
     expect(page.get_by_test_id("kpi-revenue").get_by_test_id("actual")).to_have_text(
         shown(month_actual)
     )
@@ -342,6 +345,7 @@ def walk(b: Browser, world, zoho) -> None:
     b.login("manager")
     b.go("/dashboards/")
     expect(page).to_have_url(re.compile(r"/dashboards/manager/"))
+    b.heading("Team dashboard")
     rep_row = page.get_by_test_id(f"rep-row-{rep.pk}")
     expect(rep_row.get_by_test_id("cell-revenue").get_by_test_id("actual")).to_have_text(
         shown(month_actual)
@@ -352,6 +356,7 @@ def walk(b: Browser, world, zoho) -> None:
     b.shot("manager-dashboard")
 
     b.go("/training/recommendations/")
+    b.heading("Recommended courses")
     page.get_by_test_id("recompute").click()
     recommendation = page.get_by_test_id("recommendation-row").filter(
         has=page.locator("td:first-child", has_text=re.compile(r"^Rep\s*Team A$"))
@@ -373,6 +378,7 @@ def walk(b: Browser, world, zoho) -> None:
     b.login("rep")
     b.go("/dashboards/")
     expect(page).to_have_url(re.compile(r"/dashboards/rep/"))
+    b.heading("My numbers")
     expect(page.get_by_test_id("focus-actual")).to_have_text(shown(month_actual))
     expect(page.get_by_test_id("focus").locator(".stat").nth(1)).to_have_text(shown(rep_target))
     expect(page.get_by_test_id("row-revenue")).to_contain_text(shown(month_actual))

@@ -150,6 +150,8 @@ class Browser:
         self.user: str | None = None
         self.data: tuple[str, ...] = ()  # names and texts of the world, left out of checks
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for old in SCREENSHOTS.glob(f"journey-{lang}-*.png"):  # a previous run's steps
+            old.unlink()
 
     # -- navigation ----------------------------------------------------------------------
     def go(self, path: str) -> None:
@@ -187,6 +189,10 @@ class Browser:
         if self.lang == "zh-hans":
             assert CJK.search(out), f"no Chinese for {text!r}"
         return out
+
+    def heading(self, msgid: str) -> None:
+        """The page's title (h1) reads `msgid` in this walk's language."""
+        expect(self.page.locator("main h1").first).to_contain_text(self.tr(msgid))
 
     def headings_translated(self, *data: str) -> None:
         """In Chinese, no English word is left in the page's headings (h1, h2, legends, table
