@@ -77,6 +77,10 @@ class ConnectionSerializer(serializers.ModelSerializer):
         "permanent_code. Empty values keep the stored secret.",
     )
     secrets_set = serializers.SerializerMethodField(help_text="Names of the secrets stored.")
+    # Empty until a token response named one, so not always a URI.
+    api_domain = serializers.CharField(
+        read_only=True, help_text="API domain from the token response (empty before one)."
+    )
     default_owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
@@ -292,6 +296,9 @@ class MappingViewSet(
 class CrmUserSerializer(serializers.ModelSerializer):
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), allow_null=True
+    )
+    mapped_by = serializers.ChoiceField(
+        choices=CrmUser.MappedBy.choices, allow_blank=True, read_only=True
     )
 
     class Meta:

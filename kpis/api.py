@@ -35,6 +35,7 @@ from kpis.forms import FILTERSETS
 from kpis.models import Activity, Customer, Deal, DealShare, Fact, Lead, Order, Payment, Source
 from salesgoals import money
 from salesgoals.api.base import ExportMixin, bad_request
+from salesgoals.api.schema import DECIMAL_STRING
 from salesgoals.models import User
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -43,7 +44,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 # --- Fields -----------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(DECIMAL_STRING)
 class MinorUnitsField(serializers.Field):
     """Integer minor units rendered as a decimal string: 123456 → "1234.56"."""
 
@@ -152,7 +153,7 @@ class ShareOut(serializers.ModelSerializer):
         fields = ["user", "user_name", "org_unit", "share"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING)
     def get_share(self, share: DealShare) -> str:
         return str(money.from_minor(share.share_bp))
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, viewsets
 
@@ -23,6 +22,7 @@ from kpis.selectors import kpi as selectors
 from salesgoals import fiscal
 from salesgoals.api.base import ExportMixin
 from salesgoals.api.calendar import PeriodKindField, _inline_enum
+from salesgoals.api.schema import DECIMAL_STRING
 from salesgoals.models import Metric, PeriodKind
 
 _CENT = Decimal("0.01")
@@ -67,7 +67,7 @@ def _unit_divisor(metric: Metric) -> int:
     return 1
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(DECIMAL_STRING)
 class _Figure(serializers.Field):
     """A cell figure rendered as a decimal string (or null), computed from the whole cell."""
 

@@ -34,3 +34,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file (no inline script: CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Unknown URLs under /api/ answer like the API does (JSON), everything else with the 404 page.
+handler404 = "salesgoals.api.errors.not_found"

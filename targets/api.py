@@ -30,6 +30,7 @@ from rest_framework.routers import BaseRouter
 from salesgoals import scope
 from salesgoals.api.base import ExportMixin, bad_request
 from salesgoals.api.pagination import StandardPagination
+from salesgoals.api.schema import DECIMAL_STRING, DECIMAL_STRING_OR_NULL
 from salesgoals.models import FiscalYear, Metric, OrgUnit, PeriodKind
 from targets import excel, rules, selectors, services
 from targets.models import (
@@ -46,7 +47,7 @@ from targets.units import display_value, to_stored
 __all__ = ["register"]
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(DECIMAL_STRING)
 class PercentField(serializers.DecimalField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_digits=7, decimal_places=2, **kwargs)
@@ -91,11 +92,11 @@ class PlanOut(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING)
     def get_value(self, plan: TargetPlan) -> str:
         return display_value(plan.metric, plan.value)
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING)
     def get_over_assignment(self, plan: TargetPlan) -> str:
         return f"{Decimal(plan.over_assignment_bp) / 100:.2f}"
 
@@ -209,7 +210,7 @@ class OwnerOut(serializers.Serializer):
     owner_method = serializers.CharField()
     acknowledged_version = serializers.IntegerField()
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING)
     def get_over_assignment(self, line: Any) -> str:
         return f"{Decimal(line.over_assignment_bp) / 100:.2f}"
 
@@ -278,7 +279,7 @@ class RevisionOut(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING_OR_NULL)
     def get_new_value(self, revision: TargetRevision) -> str | None:
         if revision.new_value is None:
             return None
@@ -350,6 +351,13 @@ def _cells_out(plan: TargetPlan, rows: list[dict[str, Any]]) -> list[dict[str, A
     return [{**row, "value": display_value(plan.metric, row["value"])} for row in rows]
 
 
+class PlanFilterIn(serializers.Serializer):
+    metric = serializers.CharField(required=False)
+    fiscal_year = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    org_unit = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    status = serializers.CharField(required=False)
+
+
 class PlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Target plans in your scope. `?metric=&fiscal_year=&org_unit=&status=`."""
 
@@ -358,14 +366,9 @@ class PlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = StandardPagination
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.plans_visible(
-            self.request.user,
-            metric=params.get("metric"),
-            fiscal_year=params.get("fiscal_year"),
-            org_unit=params.get("org_unit"),
-            status=params.get("status"),
-        ).distinct()
+        params = PlanFilterIn(data=self.request.query_params)
+        params.is_valid(raise_exception=True)  # a filter that is not a number is a 400
+        return selectors.plans_visible(self.request.user, **params.validated_data).distinct()
 
     def _plan(self, pk: Any) -> TargetPlan:
         return selectors.plan_get_for_user(user=self.request.user, pk=pk)

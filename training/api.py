@@ -303,7 +303,7 @@ class CertificationViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericV
             self.request.user,
             course=params.get("course"),
             person=params.get("user"),
-            expiring_within=int(within) if within and within.isdigit() else None,
+            expiring_within=int(within) if within and within.isdecimal() else None,
             valid_only=_flag(params.get("valid")),
         )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -176,7 +177,12 @@ class IncentivePlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericV
     def validate(self, request: Request) -> Response:
         if not selectors.plan_can_edit(request.user):
             raise PermissionDenied
-        data = dict(request.data)
+        data = request.data
+        if isinstance(data, QueryDict):
+            data = data.dict()  # a form: one value per field, like JSON
+        if not isinstance(data, dict):
+            IncentivePlanIn(data=data).is_valid(raise_exception=True)  # 400: not an object
+        data = {**data}
         data.setdefault("org_unit", None)
         try:
             services.plan_check(data)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incentives.models import BadgeAward, Statement, StatementLine
 from salesgoals.api.calendar import _inline_enum
+from salesgoals.api.schema import DECIMAL_STRING
 from salesgoals.money import from_minor
 
 
-@extend_schema_field(OpenApiTypes.DECIMAL)
+@extend_schema_field(DECIMAL_STRING)
 class MinorUnitsField(serializers.Field):
     """Integer minor units rendered as a decimal string: 123456 → "1234.56"."""
 

@@ -48,7 +48,8 @@ def plan_check(data: dict[str, Any]) -> None:
         errors["name"] = [_("Give the plan a name.")]
     if data.get("role") and data["role"] not in Role.values:
         errors["role"] = [_("Unknown role.")]
-    if data.get("period_kind") not in dict(PLAN_PERIOD_KINDS):
+    period_kind = data.get("period_kind")
+    if not isinstance(period_kind, str) or period_kind not in dict(PLAN_PERIOD_KINDS):
         errors["period_kind"] = [_("Choose month, quarter or year.")]
     try:
         components = parse_components(data.get("components"))

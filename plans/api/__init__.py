@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -61,11 +60,9 @@ class ResponseOut(serializers.ModelSerializer):
     def _shown(self, response: FeedbackResponse) -> bool:
         return selectors.author_shown(_viewer(self), response.feedback, response.author_id)
 
-    @extend_schema_field(OpenApiTypes.INT)
     def get_author(self, response: FeedbackResponse) -> int | None:
         return response.author_id if self._shown(response) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
     def get_author_name(self, response: FeedbackResponse) -> str | None:
         return response.author.display if self._shown(response) else None
 
@@ -109,11 +106,9 @@ class FeedbackOut(serializers.ModelSerializer):
     def _shown(self, item: Feedback) -> bool:
         return selectors.author_shown(_viewer(self), item)
 
-    @extend_schema_field(OpenApiTypes.INT)
     def get_author(self, item: Feedback) -> int | None:
         return item.author_id if self._shown(item) else None
 
-    @extend_schema_field(OpenApiTypes.STR)
     def get_author_name(self, item: Feedback) -> str | None:
         return item.author.display if self._shown(item) else None
 

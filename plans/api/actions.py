@@ -201,7 +201,9 @@ class ActionPlanOut(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     owner_name = serializers.CharField(source="owner.display", read_only=True)
     org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
-    rep_name = serializers.CharField(source="rep.display", read_only=True, default=None)
+    rep_name = serializers.CharField(
+        source="rep.display", read_only=True, default=None, allow_null=True
+    )
     progress = serializers.SerializerMethodField(help_text="Mean progress % of its tasks.")
     task_count = serializers.IntegerField(read_only=True, default=0)
     done_task_count = serializers.IntegerField(source="done_count", read_only=True, default=0)

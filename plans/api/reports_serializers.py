@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from plans.models import PeriodicReport, ReportComment
 from plans.selectors import reports as selectors
 from salesgoals.api.calendar import _inline_enum
+from salesgoals.api.schema import DECIMAL_STRING_OR_NULL
 
 __all__ = [
     "AgendaOut",
@@ -71,27 +71,27 @@ class SnapshotRowOut(serializers.Serializer):
     def _figure(self, row: dict, name: str) -> str | None:
         return _dec(selectors.figure(row.get("unit", "count"), row.get(name)))
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING_OR_NULL)
     def get_actual(self, row: dict) -> str | None:
         return self._figure(row, "actual")
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING_OR_NULL)
     def get_target(self, row: dict) -> str | None:
         return self._figure(row, "target")
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING_OR_NULL)
     def get_variance(self, row: dict) -> str | None:
         return self._figure(row, "variance")
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING_OR_NULL)
     def get_variance_pct(self, row: dict) -> str | None:
         return _dec(selectors.percent(row.get("variance_bp")))
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING_OR_NULL)
     def get_attainment(self, row: dict) -> str | None:
         return _dec(selectors.percent(row.get("attainment_bp")))
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(DECIMAL_STRING_OR_NULL)
     def get_pace(self, row: dict) -> str | None:
         return _dec(selectors.percent(row.get("pace_bp")))
 
@@ -153,7 +153,6 @@ class ReportOut(serializers.ModelSerializer):
     def get_kpi_snapshot(self, report: PeriodicReport) -> list[dict[str, Any]]:
         return SnapshotRowOut(selectors.report_snapshot(report), many=True).data
 
-    @extend_schema_field(OpenApiTypes.STR)
     def get_manager_comment(self, report: PeriodicReport) -> str | None:
         comments = [c for c in report.comments.all() if c.author_id != report.author_id and c.text]
         return comments[-1].text if comments else None

@@ -4,10 +4,11 @@ drf-spectacular documents only the success response of an operation. Every opera
 API can also answer with DRF's errors, so they are documented once here rather than on each
 view (an operation's own `extend_schema(responses=...)` entry for a code wins):
 - 400 `ValidationError` (field → messages, `detail` for the whole request) where the operation
-  takes a body or query parameters;
+  writes (a step the object's state does not allow is a 400 too) or takes query parameters;
 - 403 `Error` where it needs a signed-in user (DRF answers 403 without credentials too, since
   session authentication comes first), 404 `Error` where a path or query parameter can name
   something that is not there (unknown id, `?format=`, page);
+- 415 `Error` where it takes a body (a media type its parsers do not read);
 - 429 `Error` everywhere (rate limits, `salesgoals.api.throttling`).
 
 The CSV and XLSX renderers (`?format=csv|xlsx`) answer with a file, so those media types are
@@ -24,8 +25,13 @@ from rest_framework import serializers
 
 from salesgoals.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 
+DIGITS = "[0-9]+"
 FILE_MEDIA_TYPES = {CSV_CONTENT_TYPE.split(";")[0], XLSX_CONTENT_TYPE, "text/csv"}
 FILE_SCHEMA = {"type": "string", "format": "binary"}
+# Money, shares and figures are decimal strings ("1234.56"; COERCE_DECIMAL_TO_STRING), never
+# JSON numbers: `extend_schema_field(DECIMAL_STRING)` on fields that render them.
+DECIMAL_STRING = {"type": "string", "format": "decimal"}
+DECIMAL_STRING_OR_NULL = {**DECIMAL_STRING, "nullable": True}
 
 ERROR = inline_serializer(
     "Error",
@@ -45,11 +51,22 @@ DESCRIPTIONS = {
     "400": "Invalid input.",
     "403": "Not signed in, or not allowed.",
     "404": "Not found (or an unknown `format` or page).",
+    "415": "Unsupported media type.",
     "429": "Too many requests; `retry_after` seconds.",
 }
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        # The router's digits-only ids (`salesgoals.api.urls.Router`) are typed from the
+        # model (integer, with its description) like DRF's catch-all pattern, not as strings.
+        path_regex = self.path_regex
+        self.path_regex = path_regex.replace(f">{DIGITS})", ">[^/.]+)")
+        try:
+            return super()._resolve_path_parameters(variables)
+        finally:
+            self.path_regex = path_regex
+
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
@@ -60,8 +77,13 @@ class AutoSchema(openapi.AutoSchema):
         parameters = operation.get("parameters", [])
         query = [p for p in parameters if p.get("in") == "query"]
         errors: dict[str, Any] = {"429": ERROR}
-        if "requestBody" in operation or any(p["name"] != "format" for p in query):
+        filters = getattr(self.view, "filterset_class", None) or getattr(
+            self.view, "filterset_fields", None
+        )  # django-filter validates them on a detail GET too
+        if self.method != "GET" or filters or any(p["name"] != "format" for p in query):
             errors["400"] = VALIDATION_ERROR
+        if "requestBody" in operation:
+            errors["415"] = ERROR
         if operation.get("security") and {} not in operation["security"]:
             errors["403"] = ERROR
         if parameters:

@@ -191,7 +191,9 @@ def certifications_visible(
             Q(expires_on__isnull=True) | Q(expires_on__gte=today)
         )
     if expiring_within is not None:
-        items = items.filter(expires_on__lte=today + datetime.timedelta(days=expiring_within))
+        # More than a century ahead is "any time" (and keeps the date in range).
+        days = min(expiring_within, 36500)
+        items = items.filter(expires_on__lte=today + datetime.timedelta(days=days))
     return items.order_by("expires_on", "-issued_on", "pk")
 
 
