@@ -14,7 +14,8 @@ in two halves. After each half it times:
 - the outbox drain after 1,000 changed facts written through the fact services (deal
   updates with status/amount/date moves, new orders and activities, deletions), so the two
   halves show whether incremental cost depends on the table size;
-- the kpis/ API (one page of the current month) per role: median latency and queries.
+- the dashboard API of each role (`dashboards/{rep,manager,executive}/`) and the kpis/ API
+  (one page of the current month): median latency and queries.
 
 Usage (defaults are sized to finish in a few minutes on 2 cores; the time goes mostly into
 writing the ~10 cells per rep, metric and period, and the 1,000 writes through the services):
@@ -415,6 +416,8 @@ def floor_matches_rollup(rows: list[tuple]) -> dict[str, int]:
 
 
 def api_latency(company: Company) -> dict[str, Any]:
+    """Median latency and queries per role: the role's dashboard API (`dashboards/<role>/`,
+    default period and scope) and one page of `kpis/` for the current month."""
     from rest_framework.test import APIClient
 
     from salesgoals.models import Period
@@ -430,17 +433,24 @@ def api_latency(company: Company) -> dict[str, Any]:
         client = APIClient()
         client.force_authenticate(user)
         params = {"period": month.pk, "page_size": 50} if month else {"page_size": 50}
+        calls = {
+            "dashboard": (f"/api/v1/dashboards/{role}/", {}),
+            "kpis": ("/api/v1/kpis/", params),
+        }
+        out[role] = {}
+        for name, (url, query) in calls.items():
 
-        def call(client: APIClient = client, params: dict = params) -> None:
-            assert client.get("/api/v1/kpis/", params).status_code == 200
+            def call(client: APIClient = client, url: str = url, query: dict = query) -> None:
+                response = client.get(url, query)
+                assert response.status_code == 200, (url, response.status_code)
 
-        # The test client empties the query log when a request starts: count without that.
-        request_started.disconnect(reset_queries)
-        reset_queries()  # with DEBUG on the log is full (it keeps the last 9000)
-        try:
-            out[role] = measure(call, repeat=15)
-        finally:
-            request_started.connect(reset_queries)
+            # The test client empties the query log when a request starts: count without that.
+            request_started.disconnect(reset_queries)
+            reset_queries()  # with DEBUG on the log is full (it keeps the last 9000)
+            try:
+                out[role][name] = measure(call, repeat=15)
+            finally:
+                request_started.connect(reset_queries)
     return out
 
 
