@@ -40,6 +40,7 @@ TEXT = {
         "reason": "First year on SalesGoals: no history yet.",
         "action_plan": "Win back lapsed customers",
         "task": "Call the lapsed customers",
+        "task_2": "Send the renewal offers",
         "achievements": "Closed the Great Wall renewal.",
         "problems": "A competitor undercuts us by 10% in the east.",
         "help": "Price support for renewals.",
@@ -56,6 +57,7 @@ TEXT = {
         "reason": "首年使用系统，没有历史数据。",
         "action_plan": "挽回流失客户",
         "task": "回访流失客户",
+        "task_2": "发送续约报价",
         "achievements": "签下长城贸易续约。",
         "problems": "竞争对手在华东报价低 10%。",
         "help": "续约需要价格支持。",
@@ -199,15 +201,16 @@ def walk(b: Browser, world, zoho) -> None:
     page.fill("#id_end_date", (today + datetime.timedelta(days=30)).isoformat())
     page.get_by_test_id("plan-submit").click()
     expect(page.get_by_test_id("plan-title")).to_have_text(text["action_plan"])
-    page.get_by_test_id("add-task").click()
-    page.fill("#id_title", text["task"])
-    page.select_option("#id_owner", str(rep.pk))
-    page.fill("#id_start_date", today.isoformat())
-    page.fill("#id_due_date", (today + datetime.timedelta(days=7)).isoformat())
-    page.fill("#id_hours", "4")
-    page.get_by_test_id("task-submit").click()
-    expect(page.get_by_test_id("task-row")).to_have_count(1)
-    expect(page.get_by_test_id("task-row")).to_contain_text(text["task"])
+    for title, owner, due in ((text["task"], rep, 7), (text["task_2"], users["rep2"], 14)):
+        page.get_by_test_id("add-task").click()
+        page.fill("#id_title", title)
+        page.select_option("#id_owner", str(owner.pk))
+        page.fill("#id_start_date", today.isoformat())
+        page.fill("#id_due_date", (today + datetime.timedelta(days=due)).isoformat())
+        page.fill("#id_hours", "4")
+        page.get_by_test_id("task-submit").click()
+        expect(page.get_by_test_id("task-row").filter(has_text=title)).to_have_count(1)
+    expect(page.get_by_test_id("task-row")).to_have_count(2)
     assert ActionPlan.objects.get().target_plan_id == plan.pk
     b.shot("action-plan")
 
