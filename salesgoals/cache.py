@@ -24,6 +24,11 @@ _lock = threading.Lock()
 _down_until = 0.0
 
 
+def down() -> bool:
+    """True while this process skips Redis after a failed call."""
+    return time.monotonic() < _down_until
+
+
 def reset() -> None:
     global _down_until
     with _lock:

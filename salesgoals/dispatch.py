@@ -11,7 +11,8 @@
   once the broker is back. A process that dies between commit and publish leaves the row too.
 
 After a failed publish the process stops trying for `BREAKER_SECONDS` (the row is simply
-kept), so a page that queues several tasks pays the timeout once, not once per task. Tasks
+kept), so a page that queues several tasks pays the timeout once, not once per task; when the
+cache on the same Redis server has just failed (`salesgoals.cache`), it does not try either. Tasks
 are idempotent (tested in tests/faults/test_tasks_twice.py): a message sent twice — published,
 then relayed because the row could not be deleted — changes nothing.
 """
@@ -19,6 +20,7 @@ then relayed because the row could not be deleted — changes nothing.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import threading
 import time
@@ -49,8 +51,26 @@ def eager() -> bool:
 
 
 def broker_down() -> bool:
-    """True while this process is not trying the broker after a failed publish."""
-    return time.monotonic() < _down_until
+    """True while this process is not trying the broker: a publish failed a moment ago, or
+    the cache, on the same Redis server, did."""
+    if time.monotonic() < _down_until:
+        return True
+    from salesgoals import cache as redis_cache
+
+    return redis_cache.down() and _broker_is_the_cache()
+
+
+@functools.cache
+def _broker_is_the_cache() -> bool:
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    location = settings.CACHES["default"].get("LOCATION") or ""
+    broker = str(_app().conf.broker_url or "")
+    if not (location.startswith("redis") and broker.startswith("redis")):
+        return False
+    return urlsplit(location).netloc == urlsplit(broker).netloc
 
 
 def reset() -> None:
@@ -58,6 +78,7 @@ def reset() -> None:
     global _down_until
     with _breaker:
         _down_until = 0.0
+    _broker_is_the_cache.cache_clear()
 
 
 def _trip() -> None:

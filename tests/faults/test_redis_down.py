@@ -24,7 +24,7 @@ from kpis.tasks import drain_outbox_task
 from salesgoals import cache as redis_cache
 from salesgoals import dispatch
 from salesgoals.models import Metric, PendingTask
-from salesgoals.tasks import relay_pending_tasks_task
+from salesgoals.tasks import ping_task, relay_pending_tasks_task
 from targets import services as target_services
 from targets.models import TargetPlan
 from tests.crm_sync.conftest import zoho_connection
@@ -107,6 +107,16 @@ def test_redis_down_pages_serve_writes_commit_and_the_work_follows(org, through_
         assert plan.status in (TargetPlan.Status.APPROVED, TargetPlan.Status.ACTIVE)
         assert not KpiTarget.objects.filter(source_ref=f"target-plan:{plan.pk}").exists()
 
+        # And a task sent while the broker refuses (no cache call before it this time) is
+        # kept, with the error, instead of raising
+        redis_cache.reset()
+        dispatch.reset()
+        _, seconds = timed(lambda: dispatch.send(ping_task, kwargs={"value": 1}))
+        assert seconds < BOUND, seconds
+        kept = PendingTask.objects.get(task="salesgoals.tasks.ping_task", kwargs={"value": 1})
+        assert kept.attempts == 1
+        assert kept.last_error
+
         # When Redis hangs instead (accepts, never answers)
         dispatch.reset()
         redis_cache.reset()
@@ -121,7 +131,15 @@ def test_redis_down_pages_serve_writes_commit_and_the_work_follows(org, through_
             cache.set(f"faults:probe:{i}", "1")
         assert redis_proxy.accepted == tried
 
+        # And a publish to the silent broker gives up within the bound
+        dispatch.reset()
+        redis_cache.reset()
+        _, seconds = timed(lambda: dispatch.send(ping_task, kwargs={"value": 2}))
+        assert seconds < BOUND, seconds
+        assert PendingTask.objects.get(kwargs={"value": 2}).attempts == 1
+
         # And "Sync now" (an API write, behind cache-backed throttles) answers and commits
+        dispatch.reset()
         redis_cache.reset()
         response, seconds = timed(
             lambda: admin.post(f"/api/v1/crm/connections/{connection.pk}/sync/", {})
@@ -143,11 +161,15 @@ def test_redis_down_pages_serve_writes_commit_and_the_work_follows(org, through_
         assert drained.get("keys", 0) >= 1, drained
         relayed = relay_pending_tasks_task.apply(kwargs={"min_age_seconds": 0}, throw=True).result
         assert relayed["failed"] == 0, relayed
-        assert relayed["sent"] >= 2, relayed
+        assert relayed["sent"] >= 4, relayed
         ran = run_queued(through_proxy, through_proxy.faults_queue)
 
         # Then the pending work is done, once
-        assert {"targets.tasks.publish_plan_task", "crm_sync.tasks.sync_run_task"} <= set(ran)
+        assert {
+            "targets.tasks.publish_plan_task",
+            "crm_sync.tasks.sync_run_task",
+            "salesgoals.tasks.ping_task",
+        } <= set(ran)
         assert not PendingTask.objects.exists()
         activities = Metric.objects.get(code="activities")
         cell = KpiValue.objects.get(
