@@ -13,6 +13,7 @@ from .models import (
     Notification,
     OrgMembership,
     OrgUnit,
+    PendingTask,
     Period,
     User,
 )
@@ -123,3 +124,12 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["level"]
     list_select_related = ["recipient"]
     search_fields = ["title", "recipient__username"]
+
+
+@admin.register(PendingTask)
+class PendingTaskAdmin(admin.ModelAdmin):
+    """Tasks the broker has not taken yet (the relay sends them every minute)."""
+
+    list_display = ["task", "created_at", "attempts", "last_error"]
+    search_fields = ["task"]
+    readonly_fields = ["task", "args", "kwargs", "created_at", "attempts", "last_error"]
