@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 
 from incentives.models import BadgeAward, Contest, IncentivePlan, Statement, StatementLine
 from salesgoals import scope
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Role, User
 
 
@@ -149,15 +150,15 @@ def statements_visible(
     if q is not None:
         rows = rows.filter(q)
     if period:
-        rows = rows.filter(period_id=period) if str(period).isdigit() else rows.none()
+        rows = rows.filter(period_id=period) if is_id(period) else rows.none()
     if status:
         rows = rows.filter(status=status)
     if person:
-        rows = rows.filter(person_id=person) if str(person).isdigit() else rows.none()
+        rows = rows.filter(person_id=person) if is_id(person) else rows.none()
     if plan:
-        rows = rows.filter(plan__family=_family_of(plan)) if str(plan).isdigit() else rows.none()
+        rows = rows.filter(plan__family=_family_of(plan)) if is_id(plan) else rows.none()
     if org_unit:
-        unit = OrgUnit.objects.filter(pk=org_unit).first() if str(org_unit).isdigit() else None
+        unit = OrgUnit.objects.filter(pk=org_unit).first() if is_id(org_unit) else None
         if unit is None:
             return rows.none()
         rows = rows.filter(person__org_unit__path__startswith=unit.path)
@@ -263,7 +264,7 @@ def badges_visible(
         "person", "person__org_unit", "period", "contest", "awarded_by"
     )
     if person:
-        rows = rows.filter(person_id=person) if str(person).isdigit() else rows.none()
+        rows = rows.filter(person_id=person) if is_id(person) else rows.none()
     if source:
         rows = rows.filter(source=source)
     return rows

@@ -20,7 +20,7 @@ from kpis.models import KpiValue, OwnerType
 from kpis.rollup import SCALE
 from kpis.selectors import kpi as selectors
 from salesgoals import fiscal
-from salesgoals.api.base import ExportMixin
+from salesgoals.api.base import ExportMixin, IdFilter
 from salesgoals.api.calendar import PeriodKindField, _inline_enum
 from salesgoals.api.schema import DECIMAL_STRING
 from salesgoals.models import Metric, PeriodKind
@@ -195,11 +195,11 @@ class KpiValueSerializer(serializers.ModelSerializer):
 
 class KpiValueFilter(filters.FilterSet):
     metric = filters.CharFilter(field_name="metric__code", help_text="Metric code.")
-    period = filters.NumberFilter(field_name="period_id")
+    period = IdFilter(field_name="period_id")
     period_kind = filters.ChoiceFilter(field_name="period__kind", choices=PeriodKind.choices)
     owner_type = filters.ChoiceFilter(choices=OwnerType.choices)
-    owner = filters.NumberFilter(field_name="owner_id", help_text="A rep's or unit's id.")
-    org_unit = filters.NumberFilter(
+    owner = IdFilter(field_name="owner_id", help_text="A rep's or unit's id.")
+    org_unit = IdFilter(
         method="filter_org_unit", help_text="Cells of this unit's subtree (units and reps)."
     )
 

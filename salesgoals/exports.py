@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,6 +41,11 @@ def _cell(value: Any) -> Any:
     if isinstance(value, dict):
         return neutralise("; ".join(f"{k}={v}" for k, v in value.items()))
     return "" if value is None else neutralise(value)
+
+
+def _xlsx(value: Any) -> Any:
+    """XLSX cannot hold control characters (openpyxl refuses the cell): they are dropped."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def columns_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -68,9 +74,9 @@ def to_xlsx(
     columns = list(columns) if columns is not None else columns_of(rows)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "export")
-    sheet.append([neutralise(c) for c in columns])
+    sheet.append([_xlsx(neutralise(c)) for c in columns])
     for row in rows:
-        sheet.append([_cell(row.get(c)) for c in columns])
+        sheet.append([_xlsx(_cell(row.get(c))) for c in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -26,6 +26,7 @@ from incentives.models import PLAN_PERIOD_KINDS, IncentivePlan
 from salesgoals.api.base import ExportMixin, bad_request
 from salesgoals.api.calendar import _inline_enum
 from salesgoals.api.pagination import StandardPagination
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Role
 
 
@@ -123,7 +124,7 @@ class IncentivePlanViewSet(ExportMixin, mixins.ListModelMixin, viewsets.GenericV
             plans = plans.filter(role=params["role"])
         if params.get("period_kind"):
             plans = plans.filter(period_kind=params["period_kind"])
-        if str(params.get("org_unit") or "").isdigit():
+        if is_id(params.get("org_unit") or ""):
             plans = plans.filter(org_unit_id=params["org_unit"])
         return plans.order_by("name", "-version")
 

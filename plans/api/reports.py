@@ -39,13 +39,14 @@ from plans.services import reports as services
 from salesgoals import scope
 from salesgoals.api.base import ExportMixin, bad_request
 from salesgoals.api.pagination import StandardPagination
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Period, Role
 
 
 def _pk(value: Any, model: type, field: str) -> Any:
     if value in (None, ""):
         return None
-    item = model.objects.filter(pk=value).first() if str(value).isdigit() else None
+    item = model.objects.filter(pk=value).first() if is_id(value) else None
     if item is None:
         raise bad_request(DjangoValidationError({field: [_("Unknown id.")]}))
     return item

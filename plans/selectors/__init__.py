@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 
 from plans.models import Feedback, FeedbackResponse
 from salesgoals import scope
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Role, User
 
 #: status → statuses it may move to.
@@ -64,7 +65,7 @@ def feedback_visible(
     if category:
         items = items.filter(category=category)
     if org_unit:
-        unit = OrgUnit.objects.filter(pk=org_unit).first() if str(org_unit).isdigit() else None
+        unit = OrgUnit.objects.filter(pk=org_unit).first() if is_id(org_unit) else None
         if unit is None:
             return Feedback.objects.none()
         items = items.filter(OrgUnit.subtree_q([unit.path], "org_unit__path"))

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from plans.models import ActionPlan, PlanStatus, Strategy, Task
 from salesgoals import scope
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Role, User
 
 OPEN_STATUSES = (Task.Status.TODO, Task.Status.IN_PROGRESS, Task.Status.BLOCKED)
@@ -146,7 +147,7 @@ def _plans_q(user: User) -> Q | None:
 
 
 def _unit_filter(items: QuerySet, org_unit: Any, field: str = "org_unit__path") -> QuerySet:
-    unit = OrgUnit.objects.filter(pk=org_unit).first() if str(org_unit).isdigit() else None
+    unit = OrgUnit.objects.filter(pk=org_unit).first() if is_id(org_unit) else None
     if unit is None:
         return items.none()
     return items.filter(OrgUnit.subtree_q([unit.path], field))
@@ -179,9 +180,9 @@ def strategies_visible(user: User, **filters: Any) -> QuerySet[Strategy]:
         items = items.filter(status=filters["status"])
     if filters.get("kind"):
         items = items.filter(kind=filters["kind"])
-    if str(filters.get("owner") or "").isdigit():
+    if is_id(filters.get("owner") or ""):
         items = items.filter(owner_id=filters["owner"])
-    if str(filters.get("target_plan") or "").isdigit():
+    if is_id(filters.get("target_plan") or ""):
         items = items.filter(target_plan_id=filters["target_plan"])
     if filters.get("org_unit"):
         items = _unit_filter(items, filters["org_unit"])
@@ -223,7 +224,7 @@ def action_plans_visible(user: User, **filters: Any) -> QuerySet[ActionPlan]:
     if filters.get("status"):
         items = items.filter(status=filters["status"])
     for name in ("owner", "rep", "strategy", "target_plan"):
-        if str(filters.get(name) or "").isdigit():
+        if is_id(filters.get(name) or ""):
             items = items.filter(**{f"{name}_id": filters[name]})
     if filters.get("org_unit"):
         items = _unit_filter(items, filters["org_unit"])
@@ -256,7 +257,7 @@ def tasks_visible(user: User, **filters: Any) -> QuerySet[Task]:
     if status:
         items = items.filter(status__in=str(status).split(","))
     for name in ("owner", "plan"):
-        if str(filters.get(name) or "").isdigit():
+        if is_id(filters.get(name) or ""):
             items = items.filter(**{f"{name}_id": filters[name]})
     if filters.get("org_unit"):
         items = _unit_filter(items, filters["org_unit"], "plan__org_unit__path")

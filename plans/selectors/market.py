@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from plans.models import MarketChange, MarketChangeImpact, MarketChangeRevision
 from salesgoals import scope
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Role, User
 from targets import selectors as target_selectors
 from targets.models import TargetPlan
@@ -88,7 +89,7 @@ def market_changes_visible(
     if category:
         items = items.filter(category=category)
     if org_unit:
-        unit = OrgUnit.objects.filter(pk=org_unit).first() if str(org_unit).isdigit() else None
+        unit = OrgUnit.objects.filter(pk=org_unit).first() if is_id(org_unit) else None
         if unit is None:
             return MarketChange.objects.none()
         items = items.filter(OrgUnit.subtree_q([unit.path], "org_unit__path"))

@@ -29,6 +29,7 @@ from kpis.selectors import kpi_values_for_user
 from plans.models import Feedback, PeriodicReport, ReportComment
 from plans.selectors import feedback_visible
 from salesgoals import scope
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Period, PeriodKind, Role, User
 from salesgoals.money import format_money
 
@@ -95,14 +96,14 @@ def reports_visible(
         items = items.filter(status=status)
     if kind:
         items = items.filter(period__kind=kind)
-    if period and str(period).isdigit():
+    if period and is_id(period):
         items = items.filter(period_id=period)
-    if author and str(author).isdigit():
+    if author and is_id(author):
         items = items.filter(author_id=author)
     if owner_type:
         items = items.filter(owner_type=owner_type)
     if org_unit:
-        unit = OrgUnit.objects.filter(pk=org_unit).first() if str(org_unit).isdigit() else None
+        unit = OrgUnit.objects.filter(pk=org_unit).first() if is_id(org_unit) else None
         if unit is None:
             return PeriodicReport.objects.none()
         items = items.filter(OrgUnit.subtree_q([unit.path], "org_unit__path"))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from plans import selectors
 from plans.models import ActionPlan, Feedback, FeedbackResponse, Task
 from plans.selectors import actions as action_selectors
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, Role, User
 from salesgoals.services import notification_send
 from targets import rules as target_rules
@@ -49,11 +50,7 @@ def _action_subject(
 ) -> tuple[ActionPlan | None, Task | None]:
     """The action plan and task feedback is about (a task implies its plan), in scope."""
     if task not in (None, "") and not isinstance(task, Task):
-        task = (
-            Task.objects.select_related("plan").filter(pk=task).first()
-            if str(task).isdigit()
-            else None
-        )
+        task = Task.objects.select_related("plan").filter(pk=task).first() if is_id(task) else None
         if task is None:
             errors["task"] = [_("Unknown task.")]
     if isinstance(task, Task):
@@ -61,11 +58,7 @@ def _action_subject(
             errors["task"] = [_("This task is outside your scope.")]
         action_plan = task.plan
     if action_plan not in (None, "") and not isinstance(action_plan, ActionPlan):
-        found = (
-            ActionPlan.objects.filter(pk=action_plan).first()
-            if str(action_plan).isdigit()
-            else None
-        )
+        found = ActionPlan.objects.filter(pk=action_plan).first() if is_id(action_plan) else None
         if found is None:
             errors["action_plan"] = [_("Unknown action plan.")]
         action_plan = found

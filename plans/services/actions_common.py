@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from plans.models import ActionPlan, PlanStatus, Strategy
 from plans.selectors import actions as sel
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, User
 from targets import rules as target_rules
 from targets.models import TargetPlan
@@ -27,7 +28,7 @@ def resolve(model: type[Model], value: Any, field: str, errors: Errors) -> Any:
     """An instance from an instance or an id; None stays None; unknown ids are errors."""
     if value is None or value == "" or isinstance(value, model):
         return value or None
-    found = model.objects.filter(pk=value).first() if str(value).isdigit() else None
+    found = model.objects.filter(pk=value).first() if is_id(value) else None
     if found is None:
         add(errors, field, _("Unknown value."))
     return found

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from plans.models import ActionPlan, PlanStatus, Task
 from plans.selectors import actions as sel
 from plans.services import actions_common as check
+from salesgoals.ids import is_id
 from salesgoals.models import User
 from salesgoals.services import notification_send
 
@@ -68,7 +69,7 @@ def _dependencies(
     ids = []
     for value in values or []:
         pk = value.pk if isinstance(value, Task) else value
-        if not str(pk).isdigit():
+        if not is_id(pk):
             check.add(errors, "depends_on", _("Unknown task."))
             return []
         ids.append(int(pk))

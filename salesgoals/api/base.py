@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters import rest_framework as filters
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 
@@ -37,3 +39,15 @@ def bad_request(error: DjangoValidationError) -> ValidationError:
     if hasattr(error, "error_dict"):
         return ValidationError(error.message_dict)
     return ValidationError({"detail": error.messages})
+
+
+class IdFilter(filters.NumberFilter):
+    """An id filter: a whole number in the database's integer range, else a 400 (a fraction
+    or a huge number would otherwise reach the query and fail there)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", -(2**63))
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from salesgoals import fiscal, scope, services
 from salesgoals.models import CalendarDay, FiscalYear, Period, PeriodKind
 
-from .base import ExportMixin
+from .base import ExportMixin, IdFilter
 
 
 class AdminWritesOrReadOnly(permissions.IsAuthenticated):
@@ -158,7 +158,7 @@ class PeriodFilter(filters.FilterSet):
         field_name="fiscal_year__year", help_text="Fiscal year (the year number, e.g. 2026)."
     )
     kind = filters.ChoiceFilter(choices=PeriodKind.choices)
-    parent = filters.NumberFilter(field_name="parent_id", help_text="Id of the parent period.")
+    parent = IdFilter(field_name="parent_id", help_text="Id of the parent period.")
     contains = filters.DateFilter(
         method="filter_contains", help_text="Only periods that contain this date."
     )

@@ -27,6 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from salesgoals import scope
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, User
 from training.models import Assignment, Certification, Module, QuizAttempt
 from training.selectors.access import can_view_person
@@ -75,17 +76,17 @@ def assignments_visible(
     elif status:
         items = items.filter(status=status)
     if course:
-        key = "course_id" if str(course).isdigit() else "course__code"
+        key = "course_id" if is_id(course) else "course__code"
         items = items.filter(**{key: course})
     if category:
         items = items.filter(course__category=category)
     if org_unit:
-        unit = OrgUnit.objects.filter(pk=org_unit).first() if str(org_unit).isdigit() else None
+        unit = OrgUnit.objects.filter(pk=org_unit).first() if is_id(org_unit) else None
         if unit is None:
             return Assignment.objects.none()
         items = items.filter(user__org_unit__path__startswith=unit.path)
     if person:
-        items = items.filter(user_id=person) if str(person).isdigit() else items.none()
+        items = items.filter(user_id=person) if is_id(person) else items.none()
     if mine:
         items = items.filter(user_id=user.pk)
     rank = Case(
@@ -182,10 +183,10 @@ def certifications_visible(
     if q is not None:
         items = items.filter(q)
     if course:
-        key = "course_id" if str(course).isdigit() else "course__code"
+        key = "course_id" if is_id(course) else "course__code"
         items = items.filter(**{key: course})
     if person:
-        items = items.filter(user_id=person) if str(person).isdigit() else items.none()
+        items = items.filter(user_id=person) if is_id(person) else items.none()
     if valid_only or expiring_within is not None:
         items = items.filter(issued_on__lte=today).filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=today)

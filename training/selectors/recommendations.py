@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from salesgoals import scope
+from salesgoals.ids import is_id
 from salesgoals.models import OrgUnit, User
 from training.models import Recommendation, RecommendationRule
 from training.selectors.access import can_view_person
@@ -32,15 +33,15 @@ def recommendations_visible(
     if status:
         items = items.filter(status=status)
     if course:
-        key = "course_id" if str(course).isdigit() else "course__code"
+        key = "course_id" if is_id(course) else "course__code"
         items = items.filter(**{key: course})
     if org_unit:
-        unit = OrgUnit.objects.filter(pk=org_unit).first() if str(org_unit).isdigit() else None
+        unit = OrgUnit.objects.filter(pk=org_unit).first() if is_id(org_unit) else None
         if unit is None:
             return Recommendation.objects.none()
         items = items.filter(user__org_unit__path__startswith=unit.path)
     if person:
-        items = items.filter(user_id=person) if str(person).isdigit() else items.none()
+        items = items.filter(user_id=person) if is_id(person) else items.none()
     return items.order_by("status", "-period__start", "user__display_name", "pk")
 
 

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesgoals.ids import is_id
 from salesgoals.models import Metric, Period, Role, User
 from salesgoals.services import notification_send
 from training.models import Assignment, Course, Recommendation, RecommendationRule
@@ -344,7 +345,7 @@ def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
     out["metric"] = metric
     course = data.get("course")
     if not isinstance(course, Course):
-        course = Course.objects.filter(pk=course).first() if str(course or "").isdigit() else None
+        course = Course.objects.filter(pk=course).first() if is_id(course or "") else None
     if course is None:
         errors["course"] = [_("Choose a course.")]
     out["course"] = course
@@ -358,7 +359,7 @@ def _rule_fields(data: dict[str, Any]) -> dict[str, Any]:
     if not 1 <= out["months"] <= 12:
         errors["months"] = [_("Enter between 1 and 12 months.")]
     threshold = data.get("threshold")
-    out["threshold"] = int(threshold) if str(threshold or "").isdigit() else None
+    out["threshold"] = int(threshold) if is_id(threshold or "") else None
     if out["condition"] == RecommendationRule.Condition.ATTAINMENT_BELOW and not (
         out["threshold"] and 1 <= out["threshold"] <= 500
     ):
