@@ -133,6 +133,12 @@ class TaskViewSet(WritableViewSet):
     def _move(self, item: Task, data: dict[str, Any]) -> Task:
         moving = {k: data[k] for k in MOVING_FIELDS if k in data}
         if not moving:
+            # Nothing to move still needs the right to move it (an empty body must not
+            # answer 200 to someone the service would refuse).
+            if not sel.task_can_move(self.request.user, item):
+                raise DRFPermissionDenied(
+                    "Only the task's owner and the plan's managers may move it."
+                )
             return item
         return run(services.task_set_status, actor=self.request.user, task=item, **moving)
 

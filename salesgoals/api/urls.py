@@ -28,7 +28,8 @@ class Router(DefaultRouter):
 
 # No `.json`/`.csv` suffix twins: exports are `?format=csv|xlsx`, and the twins passed a
 # `format` argument that most extra actions do not take (500s found by the authz sweep).
-router = Router(include_format_suffixes=False)
+router = Router()
+router.include_format_suffixes = False
 org.register(router)
 calendar.register(router)
 metrics.register(router)
