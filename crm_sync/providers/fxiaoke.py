@@ -109,7 +109,9 @@ class FxiaokeProvider(BaseProvider):
                 calls = cache.incr(key)
             except ValueError:
                 calls = 1
-            if calls <= TOKEN_CALLS_PER_MINUTE:
+            # None: the cache is down (its errors read as misses) and cannot count; the
+            # CRM's own limit still answers a burst with its rate-limit error.
+            if calls is None or calls <= TOKEN_CALLS_PER_MINUTE:
                 return
             self.http.wait((window + 1) * 60 - time.time() + 0.01)
             window += 1

@@ -210,3 +210,17 @@ def test_fxiaoke_calls_to_one_interface_are_spaced(org, fxiaoke, sleeps, setting
     provider.field_names("AccountObj")  # another interface: no wait
     assert len(sleeps) == 1
     assert 0 < sleeps[0] <= 0.2
+
+
+def test_fxiaoke_token_budget_lets_a_call_through_when_the_cache_cannot_count(
+    fxiaoke, monkeypatch
+) -> None:
+    # With Redis down, the cache's errors read as misses: incr answers None, not a count.
+    from crm_sync.providers import fxiaoke as module
+
+    waits: list[float] = []
+    provider = provider_for(fx_connection(fxiaoke), sleep=waits.append)
+    monkeypatch.setattr(module.cache, "add", lambda *a, **k: False)
+    monkeypatch.setattr(module.cache, "incr", lambda *a, **k: None)
+    provider._token_budget()
+    assert waits == []
