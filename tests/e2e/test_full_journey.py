@@ -25,7 +25,15 @@ from kpis.models import KpiValue
 from plans.models import ActionPlan, Feedback, PeriodicReport
 from salesgoals.models import Metric
 from targets.models import TargetLine, TargetPlan, TargetRevision
-from tests.e2e.journey.support import LANGUAGES, Browser, Deal, build_world, plain, shown
+from tests.e2e.journey.support import (
+    LANGUAGES,
+    Browser,
+    Deal,
+    World,
+    build_world,
+    plain,
+    shown,
+)
 from tests.fakes.zoho import FakeZoho
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -76,7 +84,7 @@ def zoho():
         yield fake
 
 
-def rep_cell(plan: TargetPlan, owner_type: str, owner_id: int, period) -> int:
+def cell_of(plan: TargetPlan, owner_type: str, owner_id: int, period) -> int:
     return TargetLine.objects.get(plan=plan, owner_type=owner_type, owner_id=owner_id).value_of(
         period.pk
     )
@@ -93,7 +101,7 @@ def test_a_day_in_the_life(page, live_server, demo_users, zoho, lang) -> None:
         raise
 
 
-def walk(b: Browser, world, zoho) -> None:
+def walk(b: Browser, world: World, zoho: FakeZoho) -> None:
     page, lang = b.page, b.lang
     text = TEXT[lang]
     users, today, month = world.users, world.today, world.month
@@ -177,7 +185,7 @@ def walk(b: Browser, world, zoho) -> None:
     page.select_option("select[name=owner]", f"unit:{world.team_a.pk}")
     page.get_by_test_id("resplit").click()
     expect(page.locator(".flash-success")).to_be_visible()
-    team_month = rep_cell(plan, "unit", world.team_a.pk, month)
+    team_month = cell_of(plan, "unit", world.team_a.pk, month)
     mine_value = team_month * 6 // 10 // 100_000 * 1000  # 60% of the team's month, in ¥1,000s
     page.get_by_test_id(f"expand-{world.team_a.pk}").click()
     mine = page.get_by_test_id(f"cell-rep-{rep.pk}-{month.pk}")
@@ -189,7 +197,7 @@ def walk(b: Browser, world, zoho) -> None:
     expect(page.get_by_test_id(f"lock-rep-{rep.pk}-{month.pk}")).to_have_attribute(
         "aria-pressed", "true"
     )
-    assert rep_cell(plan, "rep", rep.pk, month) == mine_value * 100
+    assert cell_of(plan, "rep", rep.pk, month) == mine_value * 100
     b.shot("manager-split")
 
     b.go("/plans/action-plans/new/")
@@ -320,9 +328,9 @@ def walk(b: Browser, world, zoho) -> None:
     b.shot("revision-approved")
     plan.refresh_from_db()
     assert plan.version == 2
-    team_after = rep_cell(plan, "unit", world.team_a.pk, month)
+    team_after = cell_of(plan, "unit", world.team_a.pk, month)
     assert abs(team_after - team_month * 0.9) <= 1
-    rep_target = rep_cell(plan, "rep", rep.pk, month)
+    rep_target = cell_of(plan, "rep", rep.pk, month)
 
     # 8. The dashboards show what the rep synced and logged -----------------------------
     month_actual = world.total(month)
@@ -370,7 +378,7 @@ def walk(b: Browser, world, zoho) -> None:
         metric=revenue, owner_type="rep", owner_id=rep.pk, period=world.last_month
     )
     assert last_month_cell.actual == world.total(world.last_month)
-    last_target = rep_cell(plan, "rep", rep.pk, world.last_month)
+    last_target = cell_of(plan, "rep", rep.pk, world.last_month)
     assert last_month_cell.target == last_target
     # The reason quotes last month's attainment: what the CRM synced (and the rep logged) then.
     attainment_bp = last_month_cell.attainment_bp
