@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesgoals import scope
 from salesgoals.models import FiscalYear, Metric, OrgUnit, User
+from targets import rules
 from targets.models import OwnerMethod, PeriodMethod, SplitProfile, TargetPlan, TargetRevision
 from targets.smart import PlanDraft
 from targets.units import to_stored
@@ -71,9 +72,12 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["org_unit"].queryset = scope.editable_units(user).filter(is_active=True)
-        self.fields["parent"].queryset = TargetPlan.objects.exclude(
-            status=TargetPlan.Status.CLOSED
-        ).select_related("metric", "org_unit", "fiscal_year")
+        # Only plans the user may open: a plan outside their scope is not even named here.
+        self.fields["parent"].queryset = (
+            TargetPlan.objects.filter(rules.plans_visible_q(user))
+            .exclude(status=TargetPlan.Status.CLOSED)
+            .select_related("metric", "org_unit", "fiscal_year")
+        )
         today = timezone.localdate()
         self.fields["fiscal_year"].queryset = FiscalYear.objects.filter(end__gte=today)
         current = FiscalYear.objects.filter(start__lte=today, end__gte=today).first()

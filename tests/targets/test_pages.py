@@ -144,3 +144,14 @@ def test_plan_page_audit_trail_is_readable_and_constant_queries(
     assert "Period split: By working days → Evenly" in page
     assert "Status: Draft → Submitted" in page
     assert "12,000,000" in page
+
+
+def test_wizard_offers_only_parent_plans_the_user_may_open(org):
+    from targets.forms import PlanForm
+
+    company = make_plan(org)  # its lines reach the South region
+    north = make_plan(org, org_unit=org.north, metric=Metric.objects.get(code="orders"))
+    offered = set(PlanForm(user=org.manager_south).fields["parent"].queryset)
+    assert company in offered
+    assert north not in offered
+    assert {company, north} <= set(PlanForm(user=org.executive).fields["parent"].queryset)
