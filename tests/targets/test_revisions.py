@@ -143,3 +143,34 @@ def test_revision_rules(org):
     assert revision.status == TargetRevision.Status.REJECTED
     with pytest.raises(ValidationError):
         services.revision_approve(revision=revision, actor=org.admin)
+
+
+def test_a_manager_inside_an_outer_plan_proposes_only_for_their_own_subtree(org):
+    from targets import rules
+
+    plan = make_plan(org)  # the company's
+    assert not rules.can_manage(org.manager, plan)
+    assert rules.can_propose_revision(org.manager, plan, org.team_a)
+    assert rules.can_propose_revision(org.manager, plan, org.north)
+    assert not rules.can_propose_revision(org.manager, plan, org.team_c)
+    assert not rules.can_propose_revision(org.manager, plan, org.company)
+    assert not rules.can_propose_revision(org.manager, plan)  # a whole-plan revision
+    assert not rules.can_propose_revision(org.rep, plan, org.team_a)
+
+
+def test_only_the_revisions_author_is_kept_from_approving_it(org):
+    from types import SimpleNamespace
+
+    from targets import rules
+
+    plan = make_plan(org)
+    services.plan_submit(plan=plan, actor=org.executive)
+    by_manager = SimpleNamespace(author_id=org.manager.pk)
+    by_executive = SimpleNamespace(author_id=org.executive.pk)
+    # The executive who submitted the plan decides a revision someone else wrote.
+    assert rules.can_decide_revision(org.executive, plan, by_manager)
+    # An author may withdraw (reject) their own proposal but not approve it.
+    assert not rules.can_decide_revision(org.executive, plan, by_executive)
+    assert rules.can_decide_revision(org.executive, plan, by_executive, approve=False)
+    assert not rules.can_decide_revision(org.manager, plan, by_executive)  # not above it
+    assert rules.can_decide_revision(org.admin, plan, by_executive)
