@@ -529,6 +529,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="salesgoals-load-"))
     result: dict[str, Any] = {"benchmark": "load", "settings": "production (DJANGO_DEBUG=0)"}
     with ExitStack() as stack:
+        if not args.keep:
+            stack.callback(shutil.rmtree, workdir, ignore_errors=True)
         if args.keep:
             from django.test.utils import setup_test_environment
 
@@ -721,8 +723,6 @@ def main() -> None:
                     k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOWED_HOSTS")
                 },
             }
-    if not args.keep:
-        shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 
