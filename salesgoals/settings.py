@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "salesgoals.api.errors.RefuseNulCharactersMiddleware",
 ]
 
 ROOT_URLCONF = "salesgoals.urls"

@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from salesgoals import scope
-from salesgoals.api.base import ExportMixin, bad_request
+from salesgoals.api.base import ExportMixin, SlugRelatedField, bad_request
 from salesgoals.api.pagination import StandardPagination
 from salesgoals.api.schema import DECIMAL_STRING, DECIMAL_STRING_OR_NULL
 from salesgoals.models import FiscalYear, Metric, OrgUnit, PeriodKind
@@ -102,9 +102,7 @@ class PlanOut(serializers.ModelSerializer):
 
 
 class PlanIn(serializers.Serializer):
-    metric = serializers.SlugRelatedField(
-        slug_field="code", queryset=Metric.objects.filter(is_active=True)
-    )
+    metric = SlugRelatedField(slug_field="code", queryset=Metric.objects.filter(is_active=True))
     fiscal_year = serializers.SlugRelatedField(slug_field="year", queryset=FiscalYear.objects.all())
     org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.all())
     value = serializers.DecimalField(max_digits=20, decimal_places=2, min_value=0)

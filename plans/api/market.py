@@ -26,7 +26,7 @@ from plans import selectors as feedback_selectors
 from plans.models import Feedback, MarketChange, MarketChangeImpact
 from plans.selectors import market as selectors
 from plans.services import market as services
-from salesgoals.api.base import ExportMixin, bad_request
+from salesgoals.api.base import ExportMixin, SlugRelatedField, bad_request
 from salesgoals.api.calendar import _inline_enum
 from salesgoals.api.pagination import StandardPagination
 from salesgoals.models import Metric, OrgUnit
@@ -113,9 +113,7 @@ class MarketChangeOut(serializers.ModelSerializer):
 
 
 class ImpactIn(serializers.Serializer):
-    metric = serializers.SlugRelatedField(
-        slug_field="code", queryset=Metric.objects.filter(is_active=True)
-    )
+    metric = SlugRelatedField(slug_field="code", queryset=Metric.objects.filter(is_active=True))
     impact = serializers.DecimalField(
         max_digits=7, decimal_places=2, help_text="Signed percentage, e.g. -10 or 5.5."
     )

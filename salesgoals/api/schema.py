@@ -3,8 +3,9 @@
 drf-spectacular documents only the success response of an operation. Every operation of this
 API can also answer with DRF's errors, so they are documented once here rather than on each
 view (an operation's own `extend_schema(responses=...)` entry for a code wins):
-- 400 `ValidationError` (field → messages, `detail` for the whole request) where the operation
-  writes (a step the object's state does not allow is a 400 too) or takes query parameters;
+- 400 `ValidationError` (field → messages, `detail` for the whole request) everywhere: bodies,
+  filters, steps the object's state does not allow, a NUL character in the query
+  (`salesgoals.api.errors.RefuseNulCharactersMiddleware`);
 - 403 `Error` where it needs a signed-in user (DRF answers 403 without credentials too, since
   session authentication comes first), 404 `Error` where a path or query parameter can name
   something that is not there (unknown id, `?format=`, page);
@@ -75,13 +76,9 @@ class AutoSchema(openapi.AutoSchema):
         for response in responses.values():
             _files_as_binary(response)
         parameters = operation.get("parameters", [])
-        query = [p for p in parameters if p.get("in") == "query"]
-        errors: dict[str, Any] = {"429": ERROR}
-        filters = getattr(self.view, "filterset_class", None) or getattr(
-            self.view, "filterset_fields", None
-        )  # django-filter validates them on a detail GET too
-        if self.method != "GET" or filters or any(p["name"] != "format" for p in query):
-            errors["400"] = VALIDATION_ERROR
+        # Any request can be invalid: a body, a filter, a step the object's state does not
+        # allow, django-filter's checks on a detail GET, a NUL character anywhere.
+        errors: dict[str, Any] = {"400": VALIDATION_ERROR, "429": ERROR}
         if "requestBody" in operation:
             errors["415"] = ERROR
         if operation.get("security") and {} not in operation["security"]:
