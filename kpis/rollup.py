@@ -64,7 +64,9 @@ Full and incremental
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime
+import gc
 import itertools
 import operator
 import time
@@ -1421,6 +1423,20 @@ def _claim(batch_size: int) -> list[tuple[str, int, int, datetime.date]]:
         return [(f, int(u), int(o), _date(d)) for f, u, o, d in cursor.fetchall()]
 
 
+@contextlib.contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """No cyclic garbage collection while a batch runs: it allocates tens of thousands of
+    short-lived cells and tuples (none in cycles), and the collections those allocations
+    trigger walked the whole process heap — a fifth of a drain's time. Collected after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def drain_outbox(
     *, batch_size: int = 5000, max_batches: int | None = None, today: datetime.date | None = None
 ) -> dict:
@@ -1431,7 +1447,7 @@ def drain_outbox(
     """
     stats = {"keys": 0, "grains": 0, "recomputed": 0, "cells": 0, "deleted": 0, "batches": 0}
     while max_batches is None or stats["batches"] < max_batches:
-        with transaction.atomic():
+        with transaction.atomic(), _no_gc_pauses():
             _lock()
             keys = _claim(batch_size)
             if not keys:
