@@ -177,6 +177,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only=True, help_text="Display name, else full name, else username."
     )
     org_unit_name = serializers.CharField(source="org_unit.name", allow_null=True, read_only=True)
+    email = serializers.EmailField(read_only=True, allow_blank=True)  # "" when none
 
     class Meta:
         model = User
