@@ -3,7 +3,7 @@
 One function, `dashboard_select`, serves the API and the pages, so both decide alike:
 - executive: executives and admins, for any unit (default: the company);
 - manager: managers for a unit of their subtree (default: the unit they manage), and
-  executives/admins for any unit;
+  executives/admins for any unit (default: the first unit below the company);
 - rep: a person's own numbers, or a rep in the viewer's scope (`rep=`).
 Anything else is `PermissionDenied` (403); an unknown period, unit or person is `Http404`;
 a malformed choice is a `DashboardError` (400).
@@ -124,7 +124,12 @@ def _unit(user: User, board: str, unit_id: int | None) -> OrgUnit | None:
             raise PermissionDenied
         return unit
     if scope.sees_everything(user):
-        return OrgUnit.objects.get_root_nodes().first()
+        root = OrgUnit.objects.get_root_nodes().first()
+        if board == "manager" and root is not None:
+            # A team board: the company's whole rep grid (every rep × metric) is the executive
+            # board's job and grows with headcount; start at the first unit below the root.
+            return root.get_children().filter(is_active=True).first() or root
+        return root
     roots = scope.managed_roots(user)
     return OrgUnit.objects.filter(path=roots[0]).first() if roots else None
 

@@ -146,6 +146,14 @@ def test_manager_dashboard_grid(api_client, sales: Org) -> None:
     assert "pace" in data["figures"]
 
 
+def test_executives_manager_board_starts_below_the_company(api_client, sales: Org) -> None:
+    data = get(api_client, sales.executive, "manager").json()
+    assert data["org_unit"]["name"] == "North"  # the first region, not every rep of the company
+    assert [r["name"] for r in data["reps"]] == ["Rep A", "Rep B"]
+    chosen = get(api_client, sales.executive, "manager", org_unit=sales.company.pk).json()
+    assert chosen["org_unit"]["name"] == sales.company.name
+
+
 def test_rep_dashboard_by_week_month_quarter_year(api_client, sales: Org) -> None:
     data = get(api_client, sales.rep, "rep").json()
 
