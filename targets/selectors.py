@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from salesgoals.ids import is_id
 from salesgoals.models import Period, User
 from salesgoals.selectors import period_tree
 from targets import rules
@@ -115,7 +116,7 @@ def cell_rows(
     lines = _visible_lines(user, plan)
     if owner:
         owner_type, _sep, owner_id = owner.partition(":")
-        if owner_type in OwnerType.values and owner_id.isdigit():
+        if owner_type in OwnerType.values and is_id(owner_id):
             unit_line = plan.lines.filter(owner_type=owner_type, owner_id=int(owner_id)).first()
             if owner_type == OwnerType.UNIT and unit_line is not None:
                 lines = lines.filter(unit_path__startswith=unit_line.unit_path)

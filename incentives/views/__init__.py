@@ -22,6 +22,7 @@ from incentives.forms import StatementFilterForm, WhatIfForm
 from incentives.models import IncentivePlan, Statement
 from salesgoals import scope
 from salesgoals.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, to_csv, to_xlsx
+from salesgoals.ids import is_id
 from salesgoals.models import Period, Role
 from salesgoals.money import from_minor
 
@@ -167,7 +168,7 @@ def statement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def statements_approve(request: HttpRequest) -> HttpResponse:
     """Approve several drafts at once (each checked like a single approval)."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("ids") if is_id(i)]
     approved = 0
     for statement in selectors.statements_visible(request.user).filter(pk__in=ids):
         if not selectors.statement_can_approve(request.user, statement):

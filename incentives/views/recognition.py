@@ -18,6 +18,7 @@ from incentives.leaderboards import leaderboard as build_leaderboard
 from incentives.models import Contest
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.ids import is_id
 from salesgoals.models import Metric, OrgUnit, Period
 from salesgoals.money import to_minor
 
@@ -31,14 +32,14 @@ def leaderboard_choice(params, user) -> tuple[Metric, Period | None, OrgUnit | N
     if metric is None:
         metric = Metric.objects.order_by("sort_order").first()
     period = None
-    if str(params.get("period") or "").isdigit():
+    if is_id(params.get("period") or ""):
         period = Period.objects.filter(pk=params["period"], kind__in=LEADERBOARD_KINDS).first()
     if period is None:
         today = timezone.localdate()
         period = Period.objects.filter(kind="quarter", start__lte=today, end__gte=today).first()
     unit = None
     scope_param = params.get("scope") or "company"
-    if str(params.get("org_unit") or "").isdigit():
+    if is_id(params.get("org_unit") or ""):
         unit = OrgUnit.objects.filter(pk=params["org_unit"]).first()
     elif scope_param == "team" and user.org_unit_id:
         unit = user.org_unit

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from plans.models import ActionPlan, PlanStatus, Task
 from plans.selectors.actions import plan_can_view, task_can_view, today
+from salesgoals.ids import is_id
 from salesgoals.models import User
 
 
@@ -61,12 +62,12 @@ def my_task_groups(user: User, day: datetime.date | None = None) -> dict[str, li
 
 def feedback_subject(user: User, action_plan: Any, task: Any) -> dict[str, str] | None:
     """What a "Raise feedback" link is about, for the feedback form (None when not visible)."""
-    if str(task or "").isdigit():
+    if is_id(task or ""):
         item = Task.objects.select_related("plan").filter(pk=task).first()
         if item is not None and task_can_view(user, item):
             url = reverse("plans:task-detail", args=[item.pk])
             return {"label": _("Task"), "title": item.title, "url": url}
-    if str(action_plan or "").isdigit():
+    if is_id(action_plan or ""):
         plan = ActionPlan.objects.filter(pk=action_plan).first()
         if plan is not None and plan_can_view(user, plan):
             url = reverse("plans:action-plan-detail", args=[plan.pk])

@@ -23,6 +23,7 @@ from plans.selectors import actions_pages as action_pages
 from plans.views.common import status_post
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.ids import is_id
 from salesgoals.models import Role
 
 FILTERS = ("status", "category", "org_unit", "mine")
@@ -60,11 +61,11 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
 def feedback_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     plan_id = request.GET.get("plan")
-    if plan_id and plan_id.isdigit():
+    if plan_id and is_id(plan_id):
         initial["plan"] = int(plan_id)
     for name in ("action_plan", "task"):
         value = request.GET.get(name)
-        if value and value.isdigit():
+        if value and is_id(value):
             initial[name] = int(value)
     form = FeedbackForm(request.POST or None, user=request.user, initial=initial)
     subject = action_pages.feedback_subject(

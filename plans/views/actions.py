@@ -29,6 +29,7 @@ from plans.views import actions_tasks as task_views
 from plans.views.common import status_post
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.ids import is_id
 from salesgoals.models import Role
 
 
@@ -96,7 +97,7 @@ def _strategy_initial(request: HttpRequest) -> dict[str, Any]:
     if request.user.org_unit_id:
         initial["org_unit"] = request.user.org_unit_id
     plan = request.GET.get("target_plan")
-    if plan and plan.isdigit():
+    if plan and is_id(plan):
         initial["target_plan"] = int(plan)
     return initial
 
@@ -175,7 +176,7 @@ def _plan_form_page(request: HttpRequest, item) -> HttpResponse:
         initial = {"owner": request.user.pk, "org_unit": request.user.org_unit_id}
         for name in ("strategy", "target_plan"):
             value = request.GET.get(name)
-            if value and value.isdigit():
+            if value and is_id(value):
                 initial[name] = int(value)
     form = ActionPlanForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -22,6 +22,7 @@ from plans.selectors import market as selectors
 from plans.services import market as services
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.ids import is_id
 from salesgoals.models import Metric
 
 FILTERS = ("category", "org_unit", "metric")
@@ -57,7 +58,7 @@ def market_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     feedback = None
     feedback_id = request.GET.get("feedback") or request.POST.get("feedback")
-    if feedback_id and str(feedback_id).isdigit():
+    if feedback_id and is_id(feedback_id):
         feedback = feedback_selectors.feedback_get_for_user(user=request.user, pk=feedback_id)
     today = timezone.localdate()
     initial = {"date": today, "effective_from": next_month_start(today)}

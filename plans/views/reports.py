@@ -31,6 +31,7 @@ from plans.services import reports as services
 from plans.views import market as market_views
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.ids import is_id
 from salesgoals.models import Period, PeriodKind, Role
 
 FILTERS = ("view", "status", "kind", "org_unit")
@@ -99,7 +100,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def report_create(request: HttpRequest) -> HttpResponse:
     initial = {}
-    if (request.GET.get("period") or "").isdigit():
+    if is_id(request.GET.get("period") or ""):
         initial["period"] = int(request.GET["period"])
     form = ReportCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -95,3 +95,29 @@ def test_nul_characters_are_a_400_not_a_database_error(as_admin: APIClient) -> N
     )
     assert form.status_code == 400
     assert "metric" in form.json()
+
+
+ODD_IDS = ["²", "9" * 30]
+
+
+@pytest.mark.parametrize("odd", ODD_IDS)
+@pytest.mark.parametrize(
+    ("path", "names"),
+    [
+        ("/plans/feedback/new/", ["plan", "action_plan", "task"]),
+        ("/plans/market-changes/new/", ["feedback"]),
+        ("/plans/reports/new/", ["period"]),
+        ("/plans/strategies/new/", ["target_plan"]),
+        ("/plans/action-plans/new/", ["target_plan", "strategy"]),
+        ("/training/assign/", ["person"]),
+        ("/training/skills/", ["org_unit", "unit"]),
+        ("/incentives/leaderboard/", ["period", "org_unit"]),
+    ],
+)
+def test_pages_read_odd_ids_in_the_query_as_no_choice(
+    client, org: Org, path: str, names: list[str], odd: str
+) -> None:
+    # "²" passes str.isdigit() but not int(); 30 digits pass int() but not the database.
+    client.force_login(org.admin)
+    response = client.get(path, dict.fromkeys(names, odd))
+    assert response.status_code in (200, 302, 403, 404), response.status_code

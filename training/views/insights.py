@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.ids import is_id
 from salesgoals.models import Metric
 from training import selectors, services
 from training.forms import DueForm, EffectivenessForm, RuleForm
@@ -32,7 +33,7 @@ def skills(request: HttpRequest) -> HttpResponse:
     unit_id = request.GET.get("org_unit") or ""
     unit = None
     if unit_id:
-        unit = units.filter(pk=unit_id).first() if unit_id.isdigit() else None
+        unit = units.filter(pk=unit_id).first() if is_id(unit_id) else None
         if unit is None:
             raise PermissionDenied
     by = "category" if request.GET.get("by") == "category" else "course"

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from salesgoals import scope
 from salesgoals.forms import apply_service_error
+from salesgoals.ids import is_id
 from training import selectors, services
 from training.forms import AssignForm
 from training.models import Assignment, Course, Module
@@ -192,7 +193,7 @@ def assign(request: HttpRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("course"):
         initial["course"] = Course.objects.filter(code=request.GET["course"]).first()
-    if (person := request.GET.get("person", "")).isdigit():
+    if is_id(person := request.GET.get("person", "")):
         initial["people"] = [int(person)]
     form = AssignForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
