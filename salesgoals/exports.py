@@ -43,7 +43,7 @@ def _cell(value: Any) -> Any:
     return "" if value is None else neutralise(value)
 
 
-def _xlsx(value: Any) -> Any:
+def xlsx_safe(value: Any) -> Any:
     """XLSX cannot hold control characters (openpyxl refuses the cell): they are dropped."""
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
@@ -74,9 +74,9 @@ def to_xlsx(
     columns = list(columns) if columns is not None else columns_of(rows)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "export")
-    sheet.append([_xlsx(neutralise(c)) for c in columns])
+    sheet.append([xlsx_safe(neutralise(c)) for c in columns])
     for row in rows:
-        sheet.append([_xlsx(_cell(row.get(c))) for c in columns])
+        sheet.append([xlsx_safe(_cell(row.get(c))) for c in columns])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

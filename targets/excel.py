@@ -23,7 +23,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from salesgoals.exports import neutralise
+from salesgoals.exports import neutralise, xlsx_safe
 from salesgoals.models import User
 from salesgoals.selectors import period_tree
 from targets import rules
@@ -50,7 +50,7 @@ def grid_workbook(*, plan: TargetPlan, user: User) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for line in lines:
-        row = [line.owner_type, line.owner_id, "  " * line.depth + neutralise(line.name)]
+        row = [line.owner_type, line.owner_id, "  " * line.depth + xlsx_safe(neutralise(line.name))]
         row += [float(from_stored(plan.metric, line.value_of(p.pk))) for p in periods]
         sheet.append(row)
         for index, period in enumerate(periods):

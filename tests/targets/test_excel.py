@@ -83,3 +83,11 @@ def test_corrupt_file_changes_nothing_and_says_why(org, corrupt):
         excel.grid_import(plan=plan, user=org.executive, upload=upload(data))
     assert error.value.message_dict["file"]
     assert snapshot(plan) == before
+
+
+def test_control_characters_in_a_name_are_dropped_from_the_workbook(org):
+    plan = make_plan(org)
+    line = plan.lines.order_by("position").first()
+    type(line).objects.filter(pk=line.pk).update(name="Bell\x07 North\x1b")
+    book = load_workbook(io.BytesIO(excel.grid_workbook(plan=plan, user=org.executive)))
+    assert book["Targets"].cell(2, 3).value.strip() == "Bell North"
