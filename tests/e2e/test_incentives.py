@@ -65,14 +65,15 @@ def test_admin_builds_a_tiered_plan_and_sees_the_curve(
     screenshot("plan-detail")
 
 
-def test_rep_opens_statement_and_what_if(page, live_server, demo_users, log_in, screenshot):
+def _rep_quarterly_plan(demo_users: dict) -> tuple[Period, Period]:
+    """The fiscal years around today and a quarterly rep plan (tiered + commission); returns
+    this quarter and the one before."""
     today = timezone.localdate()
     fiscal_year_generate(year=today.year)
     if today.month <= 3:
         fiscal_year_generate(year=today.year - 1)
     current = Period.objects.get(kind="quarter", start__lte=today, end__gte=today)
     previous = Period.objects.filter(kind="quarter", end__lt=current.start).order_by("-start")[0]
-    rep = demo_users["rep"]
     services.plan_create(
         actor=demo_users["admin"],
         name="Rep quarterly",
@@ -80,6 +81,12 @@ def test_rep_opens_statement_and_what_if(page, live_server, demo_users, log_in, 
         period_kind="quarter",
         components=[TIERED, COMMISSION],
     )
+    return current, previous
+
+
+def test_rep_opens_statement_and_what_if(page, live_server, demo_users, log_in, screenshot):
+    current, previous = _rep_quarterly_plan(demo_users)
+    rep = demo_users["rep"]
     set_cell(rep, previous, actual=105_000_000, target=100_000_000)  # 1,050,000 of 1,000,000
     set_cell(rep, current, actual=90_000_000, target=100_000_000)
     statement = services.statement_compute(person=rep, period=previous)
@@ -114,20 +121,8 @@ def test_rep_opens_statement_and_what_if(page, live_server, demo_users, log_in, 
 
 
 def test_manager_approves_and_admin_pays(page, live_server, demo_users, log_in, screenshot):
-    today = timezone.localdate()
-    fiscal_year_generate(year=today.year)
-    if today.month <= 3:
-        fiscal_year_generate(year=today.year - 1)
-    current = Period.objects.get(kind="quarter", start__lte=today, end__gte=today)
-    previous = Period.objects.filter(kind="quarter", end__lt=current.start).order_by("-start")[0]
+    _current, previous = _rep_quarterly_plan(demo_users)
     rep = demo_users["rep"]
-    services.plan_create(
-        actor=demo_users["admin"],
-        name="Rep quarterly",
-        role="rep",
-        period_kind="quarter",
-        components=[TIERED, COMMISSION],
-    )
     set_cell(rep, previous, actual=95_000_000, target=100_000_000)
     statement = services.statement_compute(person=rep, period=previous)
 
