@@ -708,9 +708,6 @@ class _Cell:
         ) = row
         return cell
 
-    def values(self) -> tuple:
-        return _get_values(self)
-
     def row(self) -> tuple:
         return _get_row(self)
 
@@ -723,7 +720,6 @@ class _Cell:
         return (self.metric_id, self.owner_type, self.owner_id, self.period_id)
 
 
-_get_values = operator.attrgetter(*_VALUE_COLUMNS)
 _get_row = operator.attrgetter(*_CELL_COLUMNS)
 
 
